@@ -1,0 +1,41 @@
+# Rural credit scoring suite. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PACKAGES := -e libs/common[postgres,embedded] -e services/applications -e services/cashflow[backtest] -e services/scoring
+
+.PHONY: help install run demo test lint bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/*/pyproject.toml
+	@echo "creating the environment in $(VENV) …"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create the virtual environment and install everything (pinned)
+
+run: $(STAMP)  ## start the whole suite on embedded defaults (SQLite, local broker); Ctrl-C stops it
+	$(BIN)/ruralcredit up
+
+demo: $(STAMP)  ## drive one scenario against the running suite and print the decision
+	$(BIN)/ruralcredit demo
+
+lint: $(STAMP)  ## ruff over the code
+	$(BIN)/ruff check libs services tests bench
+
+test: $(STAMP)  ## the whole test suite (PostgreSQL when DATABASE_URL points at one, SQLite otherwise)
+	$(BIN)/ruff check libs services tests bench
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## the benchmarks (see README for the figures)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/score.py
+
+clean:  ## remove the environment and local state
+	rm -rf $(VENV) var

@@ -1,0 +1,10 @@
+"""Event contracts: one module per topic, the only place a topic name and payload are declared."""
+
+from ruralcredit_common.contracts import applications, cashflow, decisions, sales
+
+ALL_TOPICS = (sales, applications, cashflow, decisions)
+
+
+def dlq_topic(topic: str) -> str:
+    """The dead-letter topic for messages of `topic` that can never be processed."""
+    return f"{topic}.dlq"

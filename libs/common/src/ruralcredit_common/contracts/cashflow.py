@@ -1,0 +1,42 @@
+"""cashflow.v1: a merchant's forecast and credit features for one application."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from ruralcredit_common.contracts._base import Money, Payload
+
+TOPIC = "cashflow.v1"
+VERSION = 1
+ASSESSED = "cashflow.assessed"
+
+
+class CollectionsForecast(Payload):
+    """Expected daily collections (payouts) from the day after as_of, in yuan."""
+
+    start: dt.date
+    p10: list[float] = Field(max_length=400)
+    p50: list[float] = Field(max_length=400)
+    p90: list[float] = Field(max_length=400)
+
+
+class CashflowAssessed(Payload):
+    """What the lender needs to know about the money coming in, for one application."""
+
+    application_id: str
+    merchant_id: str
+    amount: Money = Field(gt=0)
+    term_days: int = Field(ge=7, le=365)
+    as_of: dt.date
+    settlement_lag_days: int = Field(ge=0, le=120)
+    method: str
+    features: dict[str, float]
+    collections: CollectionsForecast
+    payout_days: list[dt.date] = Field(default_factory=list, max_length=400)
+
+
+def key(merchant_id: str) -> bytes:
+    """Partition key: the merchant."""
+    return merchant_id.encode()

@@ -1,0 +1,72 @@
+"""The event envelope every topic carries, and its wire format (UTF-8 JSON)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ruralcredit_common.errors import PermanentEventError
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class Envelope(BaseModel, Generic[P]):
+    """Metadata around a payload: identity, type, version, time, origin, key and trace id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str
+    version: int
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    producer: str
+    key: str
+    correlation_id: str | None = None
+    payload: P
+
+
+class RawEnvelope(BaseModel):
+    """An envelope whose payload is not yet bound to its contract."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    producer: str
+    key: str
+    correlation_id: str | None = None
+    payload: dict[str, Any]
+
+    def bind(self, payload_model: type[P]) -> P:
+        """Validate the payload against its contract, or fail permanently."""
+        try:
+            return payload_model.model_validate(self.payload)
+        except ValidationError as exc:
+            raise PermanentEventError(f"{self.type} payload invalid: {_first_error(exc)}") from exc
+
+
+def encode(envelope: Envelope[Any]) -> bytes:
+    """Serialise an envelope to the bytes put on the wire."""
+    return orjson.dumps(envelope.model_dump(mode="json"))
+
+
+def decode(raw: bytes) -> RawEnvelope:
+    """Parse wire bytes into an envelope, raising PermanentEventError on garbage."""
+    try:
+        return RawEnvelope.model_validate(orjson.loads(raw))
+    except orjson.JSONDecodeError as exc:
+        raise PermanentEventError(f"not JSON: {exc}") from exc
+    except ValidationError as exc:
+        raise PermanentEventError(f"not an envelope: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(root)"
+    return f"{where}: {err['msg']}"

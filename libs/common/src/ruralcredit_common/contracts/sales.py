@@ -1,0 +1,68 @@
+"""sales.v1: what a merchant sold, refunded and was paid, plus account flows and purchase plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from ruralcredit_common.contracts._base import Money, Payload
+
+TOPIC = "sales.v1"
+VERSION = 1
+DAILY_SALES = "sales.daily_recorded"
+ACCOUNT_FLOWS = "sales.account_flows_recorded"
+PURCHASE_PLAN = "sales.purchase_plan_recorded"
+
+
+class DailyTotals(Payload):
+    """Increments to one business day (Asia/Shanghai) of one merchant's series."""
+
+    day: dt.date
+    orders: int = Field(ge=0)
+    gross_sales: Money = Field(ge=0)
+    refunds: Money = Field(ge=0)
+    payouts: Money = Field(ge=0)
+
+
+class DailySalesRecorded(Payload):
+    """One ingested batch's increments for one merchant, grouped by day."""
+
+    merchant_id: str
+    platform_id: str
+    settlement_lag_days: int = Field(ge=0, le=120)
+    fee_rate: float = Field(ge=0, le=0.5)
+    days: list[DailyTotals] = Field(min_length=1)
+
+
+class AccountFlowDay(Payload):
+    """One day of a merchant's payment or bank account: money in and money out."""
+
+    day: dt.date
+    inflow: Money = Field(ge=0)
+    outflow: Money = Field(ge=0)
+
+
+class AccountFlowsRecorded(Payload):
+    """Daily account flows reported for a merchant (replace earlier values for those days)."""
+
+    merchant_id: str
+    source: Literal["payment_platform", "officer_upload"]
+    days: list[AccountFlowDay] = Field(min_length=1)
+
+
+class PurchasePlanRecorded(Payload):
+    """A seasonal buy-up the merchant plans, e.g. mangoes between 20 June and 10 July."""
+
+    merchant_id: str
+    plan_id: str
+    description: str = Field(max_length=200)
+    amount: Money = Field(gt=0)
+    start: dt.date
+    end: dt.date
+
+
+def key(merchant_id: str) -> bytes:
+    """Partition key: one merchant's events stay in order on one partition."""
+    return merchant_id.encode()

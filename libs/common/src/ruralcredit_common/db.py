@@ -1,0 +1,187 @@
+"""Database helpers: engines, sessions, the tables every service shares, migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from ruralcredit_common.errors import StartupError
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no 64-bit autoincrement under BigInteger; it does under INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def make_base() -> type[DeclarativeBase]:
+    """A declarative base with its own metadata, carrying the outbox and processed-event tables."""
+
+    class ServiceBase(DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING)
+
+    class OutboxRow(ServiceBase):
+        """An event written with the state change, waiting for the relay to publish it."""
+
+        __tablename__ = "outbox"
+        id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+        topic: Mapped[str] = mapped_column(String(120))
+        key: Mapped[bytes] = mapped_column(LargeBinary)
+        value: Mapped[bytes] = mapped_column(LargeBinary)
+        created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+        sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True, nullable=True)
+
+    class ProcessedEvent(ServiceBase):
+        """An event id already applied by this service's consumer (idempotent apply)."""
+
+        __tablename__ = "processed_events"
+        event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+        topic: Mapped[str] = mapped_column(String(120))
+        processed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    ServiceBase.OutboxRow = OutboxRow  # type: ignore[attr-defined]
+    ServiceBase.ProcessedEvent = ProcessedEvent  # type: ignore[attr-defined]
+    return ServiceBase
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine tuned for the backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def check_reachable(engine: Engine) -> None:
+    """Fail with one clear line when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same thing here
+        url = engine.url.render_as_string(hide_password=True)
+        raise StartupError(f"database unreachable at {url}: {type(exc).__name__}") from exc
+
+
+def insert_new(session: Session, model: Any, rows: list[dict[str, Any]], key: str) -> set[Any]:
+    """Insert rows, skipping those whose unique key exists; returns the keys actually inserted."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    column = getattr(model, key)
+    stmt = insert(model).on_conflict_do_nothing().returning(column)
+    return set(session.scalars(stmt, rows).all())
+
+
+def migrate(url: str, script_location: str) -> None:
+    """Bring the database at `url` to the newest revision of one service's migration history."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", script_location)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+def run_migrations_online(config, target_metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
+    """The body of every service's alembic env.py."""
+    from alembic import context
+
+    engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+__all__ = [
+    "JSON",
+    "BigId",
+    "create_db_engine",
+    "make_base",
+    "migrate",
+    "session_factory",
+    "transaction",
+    "utcnow",
+]

@@ -1,0 +1,180 @@
+"""FastAPI building blocks every service uses: errors as problem details, request ids,
+body size limits, metrics, and the health endpoints."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, HTTPException, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.security import APIKeyHeader
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ruralcredit_common import metrics
+from ruralcredit_common.auth import same_key
+from ruralcredit_common.logging import request_id_var
+
+PROBLEM = "application/problem+json"
+
+
+class FastJSONResponse(Response):
+    """JSON rendered by orjson (Decimal and datetime included)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=str)
+
+
+class ProblemResponse(FastJSONResponse):
+    """RFC 9457 problem details."""
+
+    media_type = PROBLEM
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> ProblemResponse:
+    """A problem-details response with the request id."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    rid = request_id_var.get()
+    if rid:
+        body["request_id"] = rid
+    return ProblemResponse(body, status_code=status)
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Each invalid field with where it is and why, without echoing the input."""
+    out = []
+    for err in exc.errors()[:50]:
+        loc = [str(p) for p in err.get("loc", ())]
+        out.append({"field": ".".join(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc) or "(body)", "in": loc[0] if loc else "body", "reason": err.get("msg", "invalid")})
+    return out
+
+
+class BodyLimit:
+    """Reject request bodies over `limit` bytes with 413 before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        resp = problem(413, "Request body too large", f"at most {self.limit} bytes")
+        await resp(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+_service_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Service or admin key")
+
+
+def internal_caller(request: Request, key: str | None = Security(_service_key)) -> None:
+    """Only the suite's own services and the admin call internal APIs."""
+    s = request.app.state.runtime.settings
+    if not key:
+        raise HTTPException(401, "missing X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
+    if not (same_key(key, s.service_api_key) or same_key(key, s.admin_api_key)):
+        raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "ApiKey"})
+
+
+def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[[], dict[str, bool]]) -> None:
+    """Add error handlers, request ids, metrics, body limit and /healthz, /readyz, /metrics."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> ProblemResponse:
+        return problem(422, "Invalid request", errors=validation_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        extra = exc.detail if isinstance(exc.detail, dict) else {}
+        resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail, **extra)
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception) -> ProblemResponse:
+        import logging
+
+        logging.getLogger(service).exception("unhandled error")
+        return problem(500, "Internal error", "the request id identifies this failure in the logs")
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next: Callable[..., Any]) -> Any:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid[:64])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(service, path, request.method, str(response.status_code)).inc()
+        metrics.HTTP_LATENCY.labels(service, path).observe(time.perf_counter() - started)
+        response.headers["x-request-id"] = rid[:64]
+        return response
+
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+
+    @app.get("/healthz", tags=["ops"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["ops"], summary="Database and broker are reachable")
+    def readyz() -> JSONResponse:
+        checks = ready()
+        ok = all(checks.values())
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def prometheus_metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    413: "Request body too large",
+    422: "Invalid request",
+    429: "Too many requests",
+}

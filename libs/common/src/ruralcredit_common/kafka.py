@@ -1,0 +1,259 @@
+"""Kafka producer and consumer loop with the suite's reliability rules.
+
+The consumer applies each event in one database transaction together with the record of its
+event id, commits offsets only after that transaction, retries transient failures with
+backoff, and sends what it can never apply to `<topic>.dlq` with the error and original bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ruralcredit_common import metrics
+from ruralcredit_common.contracts import dlq_topic
+from ruralcredit_common.contracts.envelope import RawEnvelope, decode
+from ruralcredit_common.errors import PermanentEventError, StartupError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, RawEnvelope], None]
+
+# Group timings short enough that a new consumer is assigned in seconds, not the ~23 s that
+# kafka-python's defaults take against the local broker.
+GROUP_TIMINGS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "max_poll_interval_ms": 60000}
+
+
+def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
+    """A producer that waits for full acknowledgement and batches for a few milliseconds only."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap.split(","),
+        "acks": "all",
+        "linger_ms": 2,
+        "retries": 5,
+        "max_block_ms": 5000,
+        "request_timeout_ms": 10000,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def broker_reachable(bootstrap: str, timeout: float = 0.5) -> bool:
+    """Whether any bootstrap address accepts a TCP connection (cheap enough for /readyz)."""
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> list[str]:
+    """Create the topics and their dead-letter topics if missing; returns the ones created."""
+    if not broker_reachable(bootstrap, timeout=2):
+        raise StartupError(f"Kafka broker unreachable at {bootstrap}")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), request_timeout_ms=10000)
+    try:
+        existing = set(admin.list_topics())
+        wanted = []
+        for topic in topics:
+            wanted += [topic, dlq_topic(topic)]
+        missing = [t for t in wanted if t not in existing]
+        for topic in missing:
+            try:
+                admin.create_topics([NewTopic(topic, partitions, 1)])
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        admin.close()
+
+
+class StopRequested(Exception):
+    """Raised inside the loop when shutdown interrupts a retry; the offset is not committed."""
+
+
+class ConsumerLoop:
+    """Consumes topics in a group and applies each event exactly once to the database."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        bootstrap: str,
+        group_id: str,
+        topics: list[str],
+        handler: Handler,
+        factory: sessionmaker[Session],
+        processed_model: Any,
+        fetch_max_wait_ms: int = 20,
+        max_attempts: int = 3,
+        on_applied: Callable[[], None] | None = None,
+        consumer_overrides: dict[str, Any] | None = None,
+        topic_prefix: str = "",
+    ) -> None:
+        self.topic_prefix = topic_prefix
+        self.service = service
+        self.bootstrap = bootstrap
+        self.group_id = group_id
+        self.topics = topics
+        self.handler = handler
+        self.factory = factory
+        self.processed = processed_model
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.max_attempts = max_attempts
+        self.on_applied = on_applied
+        self.consumer_overrides = consumer_overrides or {}
+        self.assigned = threading.Event()
+        self._dlq_producer: KafkaProducer | None = None
+        self._lag_at = 0.0
+
+    def _consumer(self) -> KafkaConsumer:
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap.split(","),
+            "group_id": self.group_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "fetch_max_wait_ms": self.fetch_max_wait_ms,
+            "max_poll_records": 500,
+            **GROUP_TIMINGS,
+        }
+        config.update(self.consumer_overrides)
+        return KafkaConsumer(**config)
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; finishes the message in hand, commits, leaves the group."""
+        consumer = self._consumer()
+        consumer.subscribe([self.topic_prefix + t for t in self.topics])
+        log.info("consumer started", extra={"topics": self.topics, "group": self.group_id})
+        try:
+            while not stop.is_set():
+                batches = consumer.poll(timeout_ms=200)
+                if consumer.assignment():
+                    self.assigned.set()
+                done: dict[TopicPartition, OffsetAndMetadata] = {}
+                try:
+                    for tp, records in batches.items():
+                        for record in records:
+                            self._process(record, stop)
+                            done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                            if stop.is_set():
+                                break
+                        if stop.is_set():
+                            break
+                except StopRequested:
+                    pass
+                if done:
+                    consumer.commit(done)
+                if time.monotonic() - self._lag_at > 5:
+                    self._record_lag(consumer)
+                    self._lag_at = time.monotonic()
+        finally:
+            consumer.close()
+            if self._dlq_producer is not None:
+                self._dlq_producer.close(timeout=2)
+            log.info("consumer stopped", extra={"group": self.group_id})
+
+    def _process(self, record: Any, stop: threading.Event) -> None:
+        topic = record.topic
+        started = time.perf_counter()
+        try:
+            envelope = decode(record.value)
+        except PermanentEventError as exc:
+            self._dead_letter(record, exc, stop)
+            return
+        attempt = transient = 0
+        while True:
+            try:
+                result = self._apply(envelope, topic)
+                metrics.EVENTS_CONSUMED.labels(self.service, topic, result).inc()
+                metrics.EVENT_SECONDS.labels(self.service, topic).observe(time.perf_counter() - started)
+                if result == "applied" and self.on_applied:
+                    self.on_applied()
+                return
+            except PermanentEventError as exc:
+                self._dead_letter(record, exc, stop)
+                return
+            except OperationalError as exc:
+                # The database is away or locked: wait for it, however long, rather than
+                # dead-letter an event that is fine.
+                transient += 1
+                log.warning("database unavailable, retrying: %s", type(exc).__name__)
+                self._backoff(min(transient, 7), stop)
+            except Exception as exc:  # noqa: BLE001 - unknown failures get bounded retries
+                attempt += 1
+                log.warning("event failed (attempt %d): %s", attempt, exc, exc_info=attempt == 1)
+                if attempt >= self.max_attempts:
+                    self._dead_letter(record, exc, stop)
+                    return
+                self._backoff(attempt, stop)
+
+    def _apply(self, envelope: RawEnvelope, topic: str) -> str:
+        topic = topic.removeprefix(self.topic_prefix)
+        event_id = str(envelope.event_id)
+        with self.factory() as session, session.begin():
+            if session.get(self.processed, event_id) is not None:
+                return "duplicate"
+            self.handler(session, envelope)
+            session.add(self.processed(event_id=event_id, topic=topic))
+        return "applied"
+
+    def _dead_letter(self, record: Any, exc: BaseException, stop: threading.Event) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        headers = [
+            ("error", error.encode()),
+            ("source_topic", record.topic.encode()),
+            ("source_partition", str(record.partition).encode()),
+            ("source_offset", str(record.offset).encode()),
+            ("service", self.service.encode()),
+        ]
+        attempt = 0
+        while True:
+            try:
+                if self._dlq_producer is None:
+                    self._dlq_producer = make_producer(self.bootstrap)
+                self._dlq_producer.send(
+                    dlq_topic(record.topic), key=record.key, value=record.value, headers=headers
+                ).get(timeout=10)
+                break
+            except Exception as send_exc:  # noqa: BLE001 - the DLQ must hold it before we commit
+                attempt += 1
+                log.warning("dead-letter publish failed, retrying: %s", send_exc)
+                self._backoff(attempt, stop)
+        metrics.DEAD_LETTERS.labels(self.service, record.topic).inc()
+        metrics.EVENTS_CONSUMED.labels(self.service, record.topic, "dead_lettered").inc()
+        log.error(
+            "event dead-lettered",
+            extra={"topic": record.topic, "offset": record.offset, "error": error},
+        )
+
+    @staticmethod
+    def _backoff(attempt: int, stop: threading.Event) -> None:
+        if stop.wait(min(10.0, 0.1 * 2 ** (attempt - 1))):
+            raise StopRequested
+
+    def _record_lag(self, consumer: KafkaConsumer) -> None:
+        try:
+            parts = consumer.assignment()
+            ends = consumer.end_offsets(list(parts))
+            per_topic: dict[str, int] = {}
+            for tp in parts:
+                pos = consumer.position(tp)
+                per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, ends.get(tp, pos) - pos)
+            for topic, lag in per_topic.items():
+                metrics.CONSUMER_LAG.labels(self.service, topic).set(lag)
+        except Exception:  # noqa: BLE001 - lag is best-effort observability
+            pass

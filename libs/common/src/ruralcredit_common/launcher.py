@@ -1,0 +1,143 @@
+"""`ruralcredit up`: the whole suite on one machine, on its embedded defaults.
+
+Starts the local broker, creates the topics, prepares each service (migrations, and for the
+scorer a model), starts the three services, waits until they are ready and prints where they
+are. Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from ruralcredit_common.broker import LocalBroker
+from ruralcredit_common.contracts import ALL_TOPICS
+from ruralcredit_common.errors import StartupError
+from ruralcredit_common.kafka import ensure_topics
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to run one service."""
+
+    name: str
+    module: str
+    port: int
+
+    @property
+    def env_prefix(self) -> str:
+        """Its settings' environment prefix."""
+        return self.name.upper() + "_"
+
+    @property
+    def url(self) -> str:
+        """Where it listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = (
+    ServiceSpec("applications", "ruralcredit_applications", 8001),
+    ServiceSpec("cashflow", "ruralcredit_cashflow", 8002),
+    ServiceSpec("scoring", "ruralcredit_scoring", 8003),
+)
+
+
+def service_env(spec: ServiceSpec, *, var: Path, bootstrap: str, partitions: int, admin_key: str) -> dict[str, str]:
+    """The environment one service runs with in the embedded suite."""
+    p = spec.env_prefix
+    env = dict(os.environ)
+    env.setdefault(f"{p}DATABASE_URL", f"sqlite:///{var / spec.name}.db")
+    env[f"{p}KAFKA_BOOTSTRAP"] = bootstrap
+    env[f"{p}TOPIC_PARTITIONS"] = str(partitions)
+    env[f"{p}HTTP_PORT"] = str(spec.port)
+    env.setdefault(f"{p}ADMIN_API_KEY", admin_key)
+    env.setdefault("SCORING_REGISTRY_DIR", str(var / "models"))
+    env.setdefault("APPLICATIONS_CASHFLOW_URL", SERVICES[1].url)
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
+    print(f"  {what} …", flush=True)
+    done = subprocess.run(cmd, env=env)
+    if done.returncode != 0:
+        raise StartupError(f"{what} failed (exit {done.returncode})")
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until the service answers /readyz with 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StartupError(f"service at {url} exited during start-up (exit {proc.returncode})")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise StartupError(f"service at {url} not ready within {timeout:.0f}s")
+
+
+def up(*, var: Path, broker_port: int, partitions: int, admin_key: str, seed_demo: bool = True) -> None:
+    """Run the suite until Ctrl-C."""
+    var.mkdir(parents=True, exist_ok=True)
+    print(f"starting the local broker on 127.0.0.1:{broker_port} …", flush=True)
+    broker = LocalBroker(port=broker_port, log_path=var / "broker.log").start()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        created = ensure_topics(broker.bootstrap, [t.TOPIC for t in ALL_TOPICS], partitions)
+        print(f"topics ready ({len(created)} created, {partitions} partitions each)", flush=True)
+        envs = {s.name: service_env(s, var=var, bootstrap=broker.bootstrap, partitions=partitions, admin_key=admin_key) for s in SERVICES}
+        for spec in SERVICES:
+            _run([sys.executable, "-m", spec.module, "prepare"], envs[spec.name], f"preparing {spec.name}")
+        for spec in SERVICES:
+            log = open(var / f"{spec.name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+            procs.append(subprocess.Popen([sys.executable, "-m", spec.module, "all"], env=envs[spec.name], stdout=log, stderr=log))
+        for spec, proc in zip(SERVICES, procs, strict=True):
+            wait_ready(spec.url, proc)
+            print(f"  {spec.name:<12} ready at {spec.url}   docs: {spec.url}/docs", flush=True)
+        if seed_demo:
+            from ruralcredit_common.demo import seed
+
+            keys = seed(SERVICES[0].url, admin_key, var / "demo-keys.json")
+            print("demo API keys (header X-API-Key; also in var/demo-keys.json):")
+            for role, key in keys.items():
+                print(f"  {role:<10} {key}")
+        print(f"logs in {var}/; the suite is up. Run `make demo` in another terminal; Ctrl-C stops everything.", flush=True)
+        _wait_forever(procs)
+    finally:
+        print("stopping …", flush=True)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        broker.stop()
+        print("stopped.", flush=True)
+
+
+def _wait_forever(procs: list[subprocess.Popen[bytes]]) -> None:
+    stop = False
+
+    def handle(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, handle)
+    try:
+        while not stop:
+            for proc in procs:
+                if proc.poll() is not None:
+                    raise StartupError(f"a service exited unexpectedly (exit {proc.returncode}); see var/*.log")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass

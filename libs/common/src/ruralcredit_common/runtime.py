@@ -1,0 +1,187 @@
+"""Wiring shared by the three services: start-up checks, and running the API, the consumer
+and the outbox relay as one process each or together."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ruralcredit_common import db
+from ruralcredit_common.errors import StartupError
+from ruralcredit_common.kafka import ConsumerLoop, Handler, broker_reachable, make_producer
+from ruralcredit_common.outbox import OutboxRelay
+from ruralcredit_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+ROLES = ("all", "api", "consumer", "relay")
+
+
+@dataclass
+class Runtime:
+    """One service's database, relay and consumer; built once by the service's bootstrap."""
+
+    name: str
+    settings: ServiceSettings
+    engine: Engine
+    factory: sessionmaker[Session]
+    base: Any
+    migrations: str
+    make_app: Callable[[Runtime], FastAPI]
+    topics: list[str] = field(default_factory=list)
+    handler: Handler | None = None
+    # Extra start-up work beyond migrations (the scorer makes sure a model is promoted).
+    prepare_hook: Callable[[Runtime], None] | None = None
+    # Work done when a role starts, after the start-up checks (the scorer loads its model).
+    start_hook: Callable[[Runtime], None] | None = None
+    # What the hooks leave for the app and the consumer (the scorer's engine).
+    state: dict[str, Any] = field(default_factory=dict)
+    relay: OutboxRelay = field(init=False)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.relay = OutboxRelay(
+            service=self.name,
+            factory=self.factory,
+            row_model=self.base.OutboxRow,
+            producer_factory=lambda: make_producer(self.settings.kafka_bootstrap),
+            topic_prefix=self.settings.topic_prefix,
+        )
+
+    def consumer(self) -> ConsumerLoop:
+        """The consumer loop of this service's topics, in its consumer group."""
+        assert self.handler is not None
+        s = self.settings
+        return ConsumerLoop(
+            service=self.name, bootstrap=s.kafka_bootstrap, group_id=s.consumer_group, topics=self.topics,
+            handler=self.handler, factory=self.factory, processed_model=self.base.ProcessedEvent,
+            fetch_max_wait_ms=s.fetch_max_wait_ms, topic_prefix=s.topic_prefix, on_applied=self.relay.wake,
+        )
+
+    def readiness(self) -> dict[str, bool]:
+        """Whether the database and the broker answer."""
+        try:
+            db.check_reachable(self.engine)
+            database = True
+        except StartupError:
+            database = False
+        return {"database": database, "broker": broker_reachable(self.settings.kafka_bootstrap)}
+
+    def check_startup(self, *, need_broker: bool) -> None:
+        """Fail fast, with one line, when the database or the broker cannot be reached."""
+        db.check_reachable(self.engine)
+        if need_broker and not broker_reachable(self.settings.kafka_bootstrap, timeout=2):
+            raise StartupError(f"Kafka broker unreachable at {self.settings.kafka_bootstrap}")
+
+    def migrate(self) -> None:
+        """Apply this service's migrations."""
+        db.check_reachable(self.engine)
+        db.migrate(self.settings.database_url, self.migrations)
+
+    def prepare(self) -> None:
+        """Everything a fresh deployment needs before it runs: migrations, then the service's own step."""
+        self.migrate()
+        if self.prepare_hook is not None:
+            self.prepare_hook(self)
+
+    def run(self, role: str = "all") -> None:
+        """Run one role (or all of them) until SIGTERM or Ctrl-C; then finish what is in hand."""
+        self.check_startup(need_broker=role != "api")
+        if self.start_hook is not None:
+            self.start_hook(self)
+        threads = []
+        if role in ("all", "relay"):
+            threads.append(threading.Thread(target=self.relay.run, args=(self.stop,), name="relay"))
+        if role in ("all", "consumer") and self.handler is not None:
+            loop = self.consumer()
+            threads.append(threading.Thread(target=loop.run, args=(self.stop,), name="consumer"))
+        for t in threads:
+            t.start()
+        try:
+            if role in ("all", "api"):
+                self._serve_http()
+            else:
+                with stop_on_signals(self.stop):
+                    self.stop.wait()
+        finally:
+            self.stop.set()
+            for t in threads:
+                t.join(timeout=30)
+            self.engine.dispose()
+            log.info("stopped")
+
+    def _serve_http(self) -> None:
+        app = self.make_app(self)
+        config = uvicorn.Config(
+            app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
+        server = _Server(config, self.stop)
+        server.run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that also stops the service's threads on a signal and does not re-raise it."""
+
+    def __init__(self, config: uvicorn.Config, stop: threading.Event) -> None:
+        super().__init__(config)
+        self._stop = stop
+
+    @contextmanager
+    def capture_signals(self):  # type: ignore[no-untyped-def, override]
+        def handle(*_: Any) -> None:
+            self.should_exit = True
+            self._stop.set()
+
+        with stop_on_signals(self._stop, handle):
+            yield
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event, handler: Callable[..., None] | None = None):  # type: ignore[no-untyped-def]
+    """Set `stop` on SIGTERM or SIGINT (or call `handler`) while the block runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handle = handler or (lambda *_: stop.set())
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def service_main(build: Callable[[], Runtime], argv: list[str] | None = None) -> None:
+    """`python -m <service> [migrate|prepare|all|api|consumer|relay]`: one line on a start-up error."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "all"
+    if command not in (*ROLES, "migrate", "prepare"):
+        print(f"usage: {sys.argv[0]} [migrate|prepare|{'|'.join(ROLES)}]", file=sys.stderr)
+        raise SystemExit(2)
+    try:
+        runtime = build()
+        if command == "migrate":
+            runtime.migrate()
+        elif command == "prepare":
+            runtime.prepare()
+        else:
+            runtime.run(command)
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

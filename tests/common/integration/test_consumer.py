@@ -1,0 +1,88 @@
+"""The consumer loop: idempotent apply across a crash, dead letters, ordered progress."""
+
+from __future__ import annotations
+
+import threading
+
+from ruralcredit_common import metrics
+from ruralcredit_common.contracts import dlq_topic
+from ruralcredit_common.kafka import ConsumerLoop, ensure_topics, make_producer
+from tests.common.integration import ledger
+from tests.support import read_topic, unique, wait_for
+
+
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing in the loop catches it."""
+
+
+def _loop(broker, factory, topic, group, **kw):
+    return ConsumerLoop(
+        service="tests", bootstrap=broker.bootstrap, group_id=group, topics=[topic], handler=ledger.handle,
+        factory=factory, processed_model=ledger.Base.ProcessedEvent, **kw,
+    )
+
+
+def _start(loop):
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            loop.run(stop)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects the crash
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return stop, thread, errors
+
+
+def test_crash_after_effect_before_commit_does_not_apply_twice(broker, database_url_factory):
+    topic, group = unique("crash"), unique("g")
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    engine, factory = ledger.setup(database_url_factory("crash"))
+    producer = make_producer(broker.bootstrap)
+    producer.send(topic, key=b"m1", value=ledger.wire("m1", "once")).get(timeout=10)
+
+    def die():
+        raise Crash
+
+    # The process "dies" right after the database transaction committed, before the offset commit.
+    stop, thread, errors = _start(_loop(broker, factory, topic, group, on_applied=die))
+    thread.join(timeout=60)
+    assert errors and isinstance(errors[0], Crash)
+    assert ledger.count(factory) == 1
+
+    duplicates = metrics.EVENTS_CONSUMED.labels("tests", topic, "duplicate")._value.get()
+    stop, thread, errors = _start(_loop(broker, factory, topic, group))
+    wait_for(lambda: metrics.EVENTS_CONSUMED.labels("tests", topic, "duplicate")._value.get() > duplicates,
+             what="the redelivered event to be recognised")
+    stop.set()
+    thread.join(timeout=30)
+    assert not errors
+    assert ledger.count(factory) == 1, "the redelivered event must not be applied again"
+    producer.close()
+    engine.dispose()
+
+
+def test_malformed_and_poison_messages_go_to_dlq_and_consumer_goes_on(broker, database_url_factory):
+    topic, group = unique("dlq"), unique("g")
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    engine, factory = ledger.setup(database_url_factory("dlq"))
+    producer = make_producer(broker.bootstrap)
+    producer.send(topic, key=b"m1", value=b"{not json").get(timeout=10)
+    producer.send(topic, key=b"m1", value=ledger.wire("m1", "poison")).get(timeout=10)
+    producer.send(topic, key=b"m1", value=ledger.wire("m1", "after the bad ones")).get(timeout=10)
+    stop, thread, errors = _start(_loop(broker, factory, topic, group))
+    wait_for(lambda: ledger.count(factory) == 1, what="the good event after the bad ones")
+    stop.set()
+    thread.join(timeout=30)
+    assert ledger.notes(factory) == ["after the bad ones"]
+    dead = read_topic(broker.bootstrap, dlq_topic(topic), expect=2)
+    assert [r.value for r in dead][0] == b"{not json"
+    headers = [dict(r.headers) for r in dead]
+    assert b"not JSON" in headers[0]["error"]
+    assert b"poison note" in headers[1]["error"]
+    assert headers[1]["source_topic"] == topic.encode()
+    producer.close()
+    engine.dispose()

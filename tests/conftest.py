@@ -1,0 +1,57 @@
+"""Session fixtures: a real Kafka-protocol broker and real databases (PostgreSQL when
+DATABASE_URL points at one, SQLite files otherwise)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ruralcredit_common.broker import LocalBroker
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[LocalBroker]:
+    """A Tansu broker on a free loopback port for the whole test session."""
+    b = LocalBroker().start()
+    yield b
+    b.stop()
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session")
+def database_url_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
+    """Makes a fresh, empty database and returns its URL; all are dropped at the end."""
+    admin_url = _postgres_admin_url()
+    created: list[str] = []
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT") if admin_url else None
+
+    def make(name: str) -> str:
+        if admin is None:
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / name}.db"
+        db_name = f"rc_test_{name}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+        created.append(db_name)
+        return make_url(admin_url).set(database=db_name).render_as_string(hide_password=False)
+
+    yield make
+    if admin is not None:
+        with admin.connect() as conn:
+            for db_name in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A prefix that gives each test its own topics on the shared broker."""
+    return f"t{uuid.uuid4().hex[:10]}."

@@ -1,0 +1,1 @@
+"""HTTP entrypoints: parse the request, call the service functions, answer."""

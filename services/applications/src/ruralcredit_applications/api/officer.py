@@ -1,0 +1,178 @@
+"""Loan officer endpoints: merchants, consent, applications, decisions, overrides, audit."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from sqlalchemy import and_, or_, select
+
+from ruralcredit_applications import applications as cases
+from ruralcredit_applications.api.platform import merchant_out
+from ruralcredit_applications.auth import OfficerCaller, SessionDep
+from ruralcredit_applications.domain.lifecycle import STATUSES
+from ruralcredit_applications.orm import Application, AuditEntry, Consent, Decision, Merchant, Override
+from ruralcredit_applications.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationPage,
+    AuditOut,
+    ConsentIn,
+    ConsentOut,
+    MerchantOut,
+    OverrideIn,
+)
+from ruralcredit_common.ids import new_id
+
+router = APIRouter(prefix="/v1", tags=["loan officers"])
+
+
+@router.get("/merchants/{merchant_id}", response_model=MerchantOut)
+def get_merchant(merchant_id: str, session: SessionDep, _: OfficerCaller) -> MerchantOut:
+    """A merchant by the suite's id."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise HTTPException(404, "no such merchant")
+    return merchant_out(merchant)
+
+
+@router.post("/merchants/{merchant_id}/consents", status_code=201, response_model=ConsentOut)
+def record_consent(merchant_id: str, body: ConsentIn, session: SessionDep, caller: OfficerCaller) -> Consent:
+    """Record the merchant's consent for the officer's institution to use its platform data."""
+    if session.get(Merchant, merchant_id) is None:
+        raise HTTPException(404, "no such merchant")
+    if body.expires_at <= body.granted_at:
+        raise HTTPException(422, {"errors": [{"field": "expires_at", "in": "body", "reason": "must be after granted_at"}]})
+    consent = Consent(
+        id=new_id("con"), merchant_id=merchant_id, institution_id=caller.institution_id, granted_by=body.granted_by,
+        granted_at=body.granted_at, scope=list(body.scope), expires_at=body.expires_at, recorded_by=caller.officer_id,
+    )
+    session.add(consent)
+    session.commit()
+    return consent
+
+
+def _own_application(session: SessionDep, application_id: str, caller: OfficerCaller, lock: bool = False) -> Application:
+    app = session.get(Application, application_id, with_for_update=lock)
+    # Another institution's application is simply not found: its existence is not disclosed.
+    if app is None or app.institution_id != caller.institution_id:
+        raise HTTPException(404, "no such application")
+    return app
+
+
+def _out(session: SessionDep, app: Application) -> ApplicationOut:
+    decision = session.get(Decision, app.id)
+    over = session.get(Override, app.id)
+    return ApplicationOut(
+        id=app.id, merchant_id=app.merchant_id, institution_id=app.institution_id, officer_id=app.officer_id,
+        amount=app.amount, term_days=app.term_days, purpose=app.purpose, status=app.status, grade=app.grade,
+        created_at=app.created_at, updated_at=app.updated_at,
+        decision=decision.payload if decision else None,
+        override={"officer_id": over.officer_id, "outcome": over.outcome, "reason": over.reason, "at": over.at} if over else None,
+    )
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationOut)
+def submit_application(body: ApplicationIn, request: Request, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
+    """Submit a loan application; the decision follows within about a second."""
+    try:
+        app = cases.submit(
+            session, officer_id=caller.officer_id, institution_id=caller.institution_id, merchant_id=body.merchant_id,
+            amount=body.amount, term_days=body.term_days, purpose=body.purpose,
+        )
+    except cases.NotFound:
+        raise HTTPException(404, "no such merchant") from None
+    except cases.NotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
+    session.commit()
+    request.app.state.runtime.relay.wake()
+    return _out(session, app)
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+def get_application(application_id: str, request: Request, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
+    """One application with its decision: PD, grade, limit, term, rate and its parts, schedule, reasons."""
+    app = _own_application(session, application_id, caller)
+    ttl = dt.timedelta(days=request.app.state.runtime.settings.application_ttl_days)
+    if cases.expire_if_stale(session, app, ttl):
+        session.commit()
+    return _out(session, app)
+
+
+def _cursor(app: Application) -> str:
+    return base64.urlsafe_b64encode(f"{app.created_at.isoformat()}|{app.id}".encode()).decode()
+
+
+def _uncursor(cursor: str) -> tuple[dt.datetime, str]:
+    try:
+        created, app_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return dt.datetime.fromisoformat(created), app_id
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(422, {"errors": [{"field": "cursor", "in": "query", "reason": "not a cursor from this API"}]}) from None
+
+
+@router.get("/applications", response_model=ApplicationPage)
+def list_applications(
+    session: SessionDep,
+    caller: OfficerCaller,
+    status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
+    merchant_id: Annotated[str | None, Query(max_length=64)] = None,
+    grade: Annotated[str | None, Query(pattern="^[A-E]$")] = None,
+    submitted_from: dt.datetime | None = None,
+    submitted_to: dt.datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ApplicationPage:
+    """The institution's applications, newest first, filtered, a page at a time."""
+    if status is not None and status not in STATUSES:
+        raise HTTPException(422, {"errors": [{"field": "status", "in": "query", "reason": f"must be one of {', '.join(STATUSES)}"}]})
+    q = select(Application).where(Application.institution_id == caller.institution_id)
+    if status:
+        q = q.where(Application.status == status)
+    if merchant_id:
+        q = q.where(Application.merchant_id == merchant_id)
+    if grade:
+        q = q.where(Application.grade == grade)
+    if submitted_from:
+        q = q.where(Application.created_at >= submitted_from)
+    if submitted_to:
+        q = q.where(Application.created_at < submitted_to)
+    if cursor:
+        created, app_id = _uncursor(cursor)
+        q = q.where(or_(Application.created_at < created, and_(Application.created_at == created, Application.id < app_id)))
+    rows = list(session.scalars(q.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return ApplicationPage(items=[_out(session, a) for a in page], next_cursor=_cursor(page[-1]) if len(rows) > limit else None)
+
+
+@router.post("/applications/{application_id}/override", response_model=ApplicationOut)
+def override_application(application_id: str, body: OverrideIn, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
+    """Approve or decline a referred application, with a mandatory reason; the model's decision is kept."""
+    app = _own_application(session, application_id, caller, lock=True)
+    try:
+        cases.override(session, app, officer_id=caller.officer_id, outcome=body.outcome, reason=body.reason)
+    except cases.NotAllowed as exc:
+        raise HTTPException(409, str(exc)) from None
+    session.commit()
+    return _out(session, app)
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut)
+def withdraw_application(application_id: str, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
+    """Withdraw an application at the merchant's request."""
+    app = _own_application(session, application_id, caller, lock=True)
+    try:
+        cases.withdraw(session, app, actor=caller.officer_id)
+    except cases.NotAllowed as exc:
+        raise HTTPException(409, str(exc)) from None
+    session.commit()
+    return _out(session, app)
+
+
+@router.get("/applications/{application_id}/audit", response_model=list[AuditOut])
+def application_audit(application_id: str, session: SessionDep, caller: OfficerCaller) -> list[AuditEntry]:
+    """Everything that changed the application, oldest first."""
+    _own_application(session, application_id, caller)
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.application_id == application_id).order_by(AuditEntry.id)))

@@ -1,0 +1,128 @@
+"""Application use cases: consent, submit, decide, override, withdraw, with the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ruralcredit_applications.domain import lifecycle
+from ruralcredit_applications.orm import Application, AuditEntry, Base, Consent, Decision, Merchant, Override
+from ruralcredit_common.contracts import applications as applications_v1
+from ruralcredit_common.contracts import decisions as decisions_v1
+from ruralcredit_common.contracts.envelope import Envelope
+from ruralcredit_common.db import utcnow
+from ruralcredit_common.ids import new_id
+from ruralcredit_common.outbox import add_event
+
+
+class NotFound(LookupError):
+    """The thing does not exist for this caller."""
+
+
+class NotAllowed(ValueError):
+    """A rule forbids this (no consent, wrong status…)."""
+
+
+def audit(session: Session, app: Application, actor: str, action: str, detail: dict[str, Any], model_version: str | None = None) -> None:
+    """Append one entry to the application's audit trail."""
+    session.add(AuditEntry(application_id=app.id, actor=actor, action=action, detail=detail, model_version=model_version))
+
+
+def _move(session: Session, app: Application, new: str, actor: str, detail: dict[str, Any], model_version: str | None = None) -> None:
+    try:
+        lifecycle.check(app.status, new)
+    except lifecycle.TransitionError as exc:
+        raise NotAllowed(str(exc)) from None
+    audit(session, app, actor, f"status:{new}", {"from": app.status, **detail}, model_version)
+    app.status = new
+    app.updated_at = utcnow()
+
+
+def active_consent(session: Session, merchant_id: str, institution_id: str, at: dt.datetime) -> Consent | None:
+    """The consent that lets the institution use the merchant's sales data now, if any."""
+    return session.scalar(
+        select(Consent)
+        .where(
+            Consent.merchant_id == merchant_id,
+            Consent.institution_id == institution_id,
+            Consent.revoked_at.is_(None),
+            Consent.granted_at <= at,
+            Consent.expires_at > at,
+        )
+        .order_by(Consent.expires_at.desc())
+    )
+
+
+def submit(session: Session, *, officer_id: str, institution_id: str, merchant_id: str, amount: Decimal, term_days: int, purpose: str) -> Application:
+    """Create an application and hand it to cash-flow forecasting in the same transaction."""
+    if session.get(Merchant, merchant_id) is None:
+        raise NotFound("no such merchant")
+    now = utcnow()
+    consent = active_consent(session, merchant_id, institution_id, now)
+    if consent is None or "sales" not in consent.scope:
+        raise NotAllowed("the merchant has not consented to this institution using its sales data")
+    app = Application(
+        id=new_id("app"), merchant_id=merchant_id, institution_id=institution_id, officer_id=officer_id,
+        amount=amount, term_days=term_days, purpose=purpose, status=lifecycle.SUBMITTED, created_at=now, updated_at=now,
+    )
+    session.add(app)
+    session.flush()
+    audit(session, app, officer_id, "submitted", {"amount": str(amount), "term_days": term_days, "purpose": purpose, "consent_id": consent.id})
+    payload = applications_v1.ApplicationSubmitted(
+        application_id=app.id, merchant_id=merchant_id, institution_id=institution_id,
+        amount=amount, term_days=term_days, purpose=purpose, submitted_at=now,
+    )
+    add_event(session, Base.OutboxRow, applications_v1.TOPIC, Envelope[applications_v1.ApplicationSubmitted](
+        type=applications_v1.SUBMITTED, version=applications_v1.VERSION, producer="applications",
+        key=merchant_id, correlation_id=app.id, payload=payload,
+    ))
+    _move(session, app, lifecycle.FORECASTING, "system", {"topic": applications_v1.TOPIC})
+    return app
+
+
+def record_decision(session: Session, decision: decisions_v1.DecisionMade) -> None:
+    """Store the scorer's decision and move the application to its outcome."""
+    app = session.get(Application, decision.application_id, with_for_update=True)
+    if app is None:
+        raise NotFound(f"decision for unknown application {decision.application_id}")
+    if session.get(Decision, app.id) is not None:
+        return
+    session.add(Decision(
+        application_id=app.id, outcome=decision.outcome, pd=decision.pd, model_version=decision.model_version,
+        payload=decision.model_dump(mode="json"), decided_at=decision.decided_at,
+    ))
+    if app.status in (lifecycle.WITHDRAWN, lifecycle.EXPIRED):
+        audit(session, app, "scoring", "decision_after_close", {"outcome": decision.outcome}, decision.model_version)
+        return
+    app.grade = decision.grade
+    _move(session, app, lifecycle.SCORED, "scoring", {"pd": decision.pd, "grade": decision.grade}, decision.model_version)
+    _move(session, app, lifecycle.OUTCOME_STATUS[decision.outcome], "scoring", {"policy_rule": decision.policy_rule}, decision.model_version)
+
+
+def override(session: Session, app: Application, *, officer_id: str, outcome: str, reason: str) -> None:
+    """An officer approves or declines a referred application; the model's decision stays."""
+    if app.status != lifecycle.REFERRED:
+        raise NotAllowed(f"only a referred application can be overridden; this one is {app.status}")
+    decision = session.get(Decision, app.id)
+    session.add(Override(application_id=app.id, officer_id=officer_id, outcome=outcome, reason=reason))
+    _move(session, app, lifecycle.OUTCOME_STATUS[outcome], officer_id, {"override": True, "reason": reason},
+          decision.model_version if decision else None)
+
+
+def withdraw(session: Session, app: Application, *, actor: str) -> None:
+    """The merchant or officer withdraws the application."""
+    _move(session, app, lifecycle.WITHDRAWN, actor, {})
+
+
+def expire_if_stale(session: Session, app: Application, ttl: dt.timedelta) -> bool:
+    """Expire an application that has waited longer than `ttl` for a decision."""
+    if lifecycle.awaiting_decision(app.status) or app.status == lifecycle.REFERRED:
+        created = app.created_at if app.created_at.tzinfo else app.created_at.replace(tzinfo=dt.UTC)
+        if utcnow() - created > ttl:
+            _move(session, app, lifecycle.EXPIRED, "system", {"ttl_days": ttl.days})
+            return True
+    return False

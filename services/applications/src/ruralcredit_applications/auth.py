@@ -1,0 +1,75 @@
+"""Who is calling: admin (settings key), a platform or a loan officer (hashed keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ruralcredit_applications.orm import ApiKey, Officer
+from ruralcredit_common.auth import hash_key, same_key
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Admin, platform or officer key")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request; the endpoint commits what it means to keep."""
+    with request.app.state.runtime.factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller and the tenant it may act for."""
+
+    kind: Literal["admin", "platform", "officer"]
+    key_id: str | None = None
+    platform_id: str | None = None
+    officer_id: str | None = None
+    institution_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the caller appears in the audit trail."""
+        return self.officer_id or self.platform_id or "admin"
+
+
+def authenticate(request: Request, session: SessionDep, key: str | None = Security(api_key_header)) -> Caller:
+    """Resolve the X-API-Key header to a caller, or answer 401."""
+    if not key:
+        raise HTTPException(401, "missing X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
+    if same_key(key, request.app.state.runtime.settings.admin_api_key):
+        return Caller(kind="admin")
+    row = session.execute(
+        select(ApiKey, Officer.institution_id)
+        .outerjoin(Officer, Officer.id == ApiKey.officer_id)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "ApiKey"})
+    api_key, institution_id = row
+    if api_key.platform_id:
+        return Caller(kind="platform", key_id=api_key.id, platform_id=api_key.platform_id)
+    return Caller(kind="officer", key_id=api_key.id, officer_id=api_key.officer_id, institution_id=institution_id)
+
+
+def _require(kind: str):  # type: ignore[no-untyped-def]
+    def check(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+        if caller.kind != kind:
+            raise HTTPException(403, f"this endpoint is for {kind} keys")
+        return caller
+
+    return check
+
+
+AdminCaller = Annotated[Caller, Depends(_require("admin"))]
+PlatformCaller = Annotated[Caller, Depends(_require("platform"))]
+OfficerCaller = Annotated[Caller, Depends(_require("officer"))]

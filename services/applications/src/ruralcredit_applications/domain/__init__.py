@@ -1,0 +1,1 @@
+"""Rules of the applications service, free of HTTP, database and broker details."""

@@ -1,0 +1,42 @@
+"""The life of an application: which status may follow which, and who may move it."""
+
+from __future__ import annotations
+
+SUBMITTED = "submitted"
+FORECASTING = "forecasting"
+SCORED = "scored"
+APPROVED = "approved"
+REFERRED = "referred"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+EXPIRED = "expired"
+
+STATUSES = (SUBMITTED, FORECASTING, SCORED, APPROVED, REFERRED, DECLINED, WITHDRAWN, EXPIRED)
+
+_NEXT: dict[str, set[str]] = {
+    SUBMITTED: {FORECASTING, WITHDRAWN, EXPIRED},
+    FORECASTING: {SCORED, WITHDRAWN, EXPIRED},
+    SCORED: {APPROVED, REFERRED, DECLINED},
+    REFERRED: {APPROVED, DECLINED, WITHDRAWN, EXPIRED},
+    APPROVED: {WITHDRAWN},
+    DECLINED: set(),
+    WITHDRAWN: set(),
+    EXPIRED: set(),
+}
+
+OUTCOME_STATUS = {"approve": APPROVED, "refer": REFERRED, "decline": DECLINED}
+
+
+class TransitionError(ValueError):
+    """A status change the lifecycle does not allow."""
+
+
+def check(current: str, new: str) -> None:
+    """Raise TransitionError unless `current` may become `new`."""
+    if new not in _NEXT.get(current, set()):
+        raise TransitionError(f"an application that is {current} cannot become {new}")
+
+
+def awaiting_decision(status: str) -> bool:
+    """Whether the application still waits for the scorer."""
+    return status in (SUBMITTED, FORECASTING)

@@ -1,0 +1,215 @@
+"""Sales ingestion: store a platform's batch idempotently and queue sales.v1 increments.
+
+One sales.v1 event per merchant per batch, carrying that batch's increments by day: the
+cashflow service applies a few hundred events per batch instead of thousands of orders, and
+keying by merchant keeps each merchant's increments in order on one partition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ruralcredit_applications.domain.sales import (
+    Checked,
+    Increments,
+    OrderRow,
+    PayoutRow,
+    RefundRow,
+    RowError,
+    business_day,
+    new_increments,
+    parse_rows,
+    reject_future,
+    reject_repeats,
+)
+from ruralcredit_applications.orm import Base, Merchant, Order, Payout, Platform, Refund
+from ruralcredit_common.contracts import sales
+from ruralcredit_common.contracts.envelope import Envelope
+from ruralcredit_common.db import insert_new
+from ruralcredit_common.outbox import add_event
+
+PRODUCER = "applications"
+
+
+@dataclass
+class BatchResult:
+    """What happened to each row of a batch."""
+
+    received: int
+    accepted: int = 0
+    duplicates: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON answer to the platform."""
+        return {
+            "received": self.received,
+            "accepted": self.accepted,
+            "duplicates": sorted(self.duplicates),
+            "rejected": len(self.errors),
+            "errors": [e.__dict__ for e in sorted(self.errors, key=lambda e: e.index)],
+        }
+
+
+def _merchant_ids(session: Session, platform_id: str, refs: set[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(Merchant.external_ref, Merchant.id).where(
+            Merchant.platform_id == platform_id, Merchant.external_ref.in_(refs)
+        )
+    ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def _resolve_merchants(session: Session, platform_id: str, checked: Checked) -> dict[str, str]:
+    refs = {row.merchant_ref for row in checked.valid.values()}
+    known = _merchant_ids(session, platform_id, refs) if refs else {}
+    for index, row in list(checked.valid.items()):
+        if row.merchant_ref not in known:
+            checked.reject(index, "merchant_ref", "unknown merchant")
+    return known
+
+
+def _prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime, skew: dt.timedelta) -> tuple[Checked, BatchResult]:
+    checked = parse_rows(rows, model)
+    reject_future(checked, when, now, skew)
+    result = BatchResult(received=len(rows))
+    repeats = reject_repeats(checked, key)
+    result.duplicates.extend(repeats)
+    for i in repeats:
+        del checked.valid[i]
+    return checked, result
+
+
+def ingest_orders(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
+    """Store new orders, report duplicates and bad rows, queue the daily increments."""
+    checked, result = _prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
+    merchants = _resolve_merchants(session, platform.id, checked)
+    values = [
+        {
+            "platform_id": platform.id,
+            "order_id": r.order_id,
+            "merchant_id": merchants[r.merchant_ref],
+            "sold_at": r.sold_at,
+            "amount": r.amount,
+            "refunded": Decimal("0.00"),
+            "category": r.category,
+        }
+        for r in checked.valid.values()
+    ]
+    inserted = insert_new(session, Order, values, "order_id")
+    inc = new_increments()
+    for index, r in checked.valid.items():
+        if r.order_id not in inserted:
+            result.duplicates.append(index)
+            continue
+        day = inc[merchants[r.merchant_ref]][business_day(r.sold_at)]
+        day.orders += 1
+        day.gross_sales += r.amount
+    result.accepted = len(inserted)
+    result.errors = checked.errors
+    _emit(session, platform, inc)
+    return result
+
+
+def ingest_refunds(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
+    """Store new refunds against the platform's own orders; a refund may not exceed what is left."""
+    checked, result = _prepare(rows, RefundRow, "refunded_at", "key", now, skew)
+    order_ids = {r.order_id for r in checked.valid.values()}
+    orders = {
+        o.order_id: o
+        for o in session.scalars(
+            select(Order).where(Order.platform_id == platform.id, Order.order_id.in_(order_ids))
+        )
+    } if order_ids else {}
+    known_refunds = set(
+        session.scalars(
+            select(Refund.refund_id).where(
+                Refund.platform_id == platform.id, Refund.refund_id.in_({r.key for r in checked.valid.values()})
+            )
+        )
+    ) if checked.valid else set()
+    inc = new_increments()
+    remaining = {oid: o.amount - o.refunded for oid, o in orders.items()}
+    new_rows = []
+    for index, r in list(checked.valid.items()):
+        order = orders.get(r.order_id)
+        if order is None:
+            checked.reject(index, "order_id", "unknown order")
+            continue
+        if r.key in known_refunds:
+            result.duplicates.append(index)
+            continue
+        if r.amount > remaining[r.order_id]:
+            checked.reject(index, "amount", f"refund larger than what is left of the order ({remaining[r.order_id]})")
+            continue
+        if r.refunded_at < order.sold_at:
+            checked.reject(index, "refunded_at", "is before the order was sold")
+            continue
+        remaining[r.order_id] -= r.amount
+        new_rows.append({
+            "platform_id": platform.id, "refund_id": r.key, "order_id": r.order_id,
+            "merchant_id": order.merchant_id, "refunded_at": r.refunded_at, "amount": r.amount,
+        })
+        inc[order.merchant_id][business_day(r.refunded_at)].refunds += r.amount
+    insert_new(session, Refund, new_rows, "refund_id")
+    for oid in {row["order_id"] for row in new_rows}:
+        session.execute(
+            update(Order)
+            .where(Order.platform_id == platform.id, Order.order_id == oid)
+            .values(refunded=orders[oid].amount - remaining[oid])
+        )
+    result.accepted = len(new_rows)
+    result.errors = checked.errors
+    _emit(session, platform, inc)
+    return result
+
+
+def ingest_payouts(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
+    """Store new payouts (settlements) to the platform's merchants."""
+    checked, result = _prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
+    merchants = _resolve_merchants(session, platform.id, checked)
+    values = [
+        {
+            "platform_id": platform.id,
+            "payout_id": r.payout_id,
+            "merchant_id": merchants[r.merchant_ref],
+            "paid_at": r.paid_at,
+            "amount": r.amount,
+        }
+        for r in checked.valid.values()
+    ]
+    inserted = insert_new(session, Payout, values, "payout_id")
+    inc = new_increments()
+    for index, r in checked.valid.items():
+        if r.payout_id not in inserted:
+            result.duplicates.append(index)
+            continue
+        inc[merchants[r.merchant_ref]][business_day(r.paid_at)].payouts += r.amount
+    result.accepted = len(inserted)
+    result.errors = checked.errors
+    _emit(session, platform, inc)
+    return result
+
+
+def _emit(session: Session, platform: Platform, inc: Increments) -> None:
+    for merchant_id, days in inc.items():
+        payload = sales.DailySalesRecorded(
+            merchant_id=merchant_id,
+            platform_id=platform.id,
+            settlement_lag_days=platform.settlement_lag_days,
+            fee_rate=float(platform.fee_rate),
+            days=[
+                sales.DailyTotals(day=d, orders=t.orders, gross_sales=t.gross_sales, refunds=t.refunds, payouts=t.payouts)
+                for d, t in sorted(days.items())
+            ],
+        )
+        envelope = Envelope[sales.DailySalesRecorded](
+            type=sales.DAILY_SALES, version=sales.VERSION, producer=PRODUCER, key=merchant_id, payload=payload
+        )
+        add_event(session, Base.OutboxRow, sales.TOPIC, envelope)

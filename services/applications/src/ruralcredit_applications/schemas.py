@@ -1,0 +1,172 @@
+"""Request and response bodies of the applications API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlatformIn(_In):
+    name: Name
+    settlement_lag_days: int = Field(default=15, ge=0, le=120)
+    fee_rate: Decimal = Field(default=Decimal("0.02"), ge=0, le=Decimal("0.5"), decimal_places=4)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Pinduoduo-like marketplace", "settlement_lag_days": 15, "fee_rate": "0.02"}]},
+    )
+
+
+class PlatformOut(BaseModel):
+    id: str
+    name: str
+    settlement_lag_days: int
+    fee_rate: Decimal
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    api_key: str = Field(description="Shown once; only its hash is stored")
+
+
+class PlatformCreated(PlatformOut):
+    key: KeyOut
+
+
+class InstitutionIn(_In):
+    name: Name
+
+
+class InstitutionOut(BaseModel):
+    id: str
+    name: str
+
+
+class OfficerIn(_In):
+    name: Name
+
+
+class OfficerCreated(BaseModel):
+    id: str
+    institution_id: str
+    name: str
+    key: KeyOut
+
+
+class MerchantIn(_In):
+    merchant_ref: Ref
+    name: Name
+    county: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    category: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    onboarded_on: dt.date
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"merchant_ref": "shop-1024", "name": "Baise Mango Farm", "county": "Tianyang, Guangxi", "category": "fruit", "onboarded_on": "2024-03-01"}]},
+    )
+
+
+class MerchantOut(BaseModel):
+    id: str
+    platform_id: str
+    merchant_ref: str
+    name: str
+    county: str
+    category: str
+    onboarded_on: dt.date
+
+
+class BatchIn(BaseModel):
+    """A batch of rows; each row is validated on its own."""
+
+    rows: list[Any] = Field(description="Rows of the batch; bad rows are reported, good ones stored")
+
+
+class RowErrorOut(BaseModel):
+    index: int
+    field: str
+    reason: str
+
+
+class BatchOut(BaseModel):
+    received: int
+    accepted: int
+    duplicates: list[int]
+    rejected: int
+    errors: list[RowErrorOut]
+
+
+class ConsentIn(_In):
+    granted_by: Name = Field(description="Who gave the consent for the merchant")
+    granted_at: AwareDatetime
+    scope: list[Literal["sales", "refunds", "payouts", "account_flows", "purchase_plans"]] = Field(min_length=1)
+    expires_at: AwareDatetime
+
+
+class ConsentOut(BaseModel):
+    id: str
+    merchant_id: str
+    institution_id: str
+    granted_by: str
+    granted_at: dt.datetime
+    scope: list[str]
+    expires_at: dt.datetime
+
+
+Purpose = Literal["harvest_purchase", "festival_stock", "working_capital", "equipment", "other"]
+
+
+class ApplicationIn(_In):
+    merchant_id: Ref
+    amount: Decimal = Field(gt=0, le=Decimal("5000000"), decimal_places=2)
+    term_days: int = Field(ge=7, le=365)
+    purpose: Purpose
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"merchant_id": "mer_1a2b3c4d5e6f7a8b", "amount": "30000.00", "term_days": 90, "purpose": "harvest_purchase"}]},
+    )
+
+
+class OverrideIn(_In):
+    outcome: Literal["approve", "decline"]
+    reason: Annotated[str, StringConstraints(min_length=5, max_length=500, strip_whitespace=True)]
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    merchant_id: str
+    institution_id: str
+    officer_id: str
+    amount: Decimal
+    term_days: int
+    purpose: str
+    status: str
+    grade: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    decision: dict[str, Any] | None = None
+    override: dict[str, Any] | None = None
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+class AuditOut(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+    model_version: str | None

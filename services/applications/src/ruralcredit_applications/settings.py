@@ -1,0 +1,30 @@
+"""Applications service settings (environment prefix APPLICATIONS_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from ruralcredit_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """Applications service configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="APPLICATIONS_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///var/applications.db"
+    consumer_group: str = "applications"
+    http_port: int = 8001
+    max_batch_rows: int = Field(default=5000, ge=1, le=100_000)
+    # Clocks of platforms drift; a sale a few minutes "in the future" is not an error.
+    clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    application_ttl_days: int = Field(default=30, ge=1, le=365)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings, read from the environment once."""
+    return Settings()

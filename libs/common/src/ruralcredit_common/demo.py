@@ -1,5 +1,5 @@
-"""The demo scenario against a running suite: a mango farm pushes two years of sales,
-its loan officer submits a harvest-purchase application, and the decision is printed."""
+"""The demo scenario against a running suite: a village shop's platform pushes two years of
+sales, its loan officer submits an application for festival stock, and the decision is printed."""
 
 from __future__ import annotations
 
@@ -48,12 +48,22 @@ def _ok(r: httpx.Response) -> Any:
     return r.json()
 
 
-def sales_rows(merchant_ref: str, days: int, seed_value: int, today: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A produce seller's simulated orders and payouts over the `days` before today."""
-    from ruralcredit_common.simulator import simulate_merchants
+def simulated_merchant(kind: str, days: int, seed_value: int, today: dt.date) -> Any:
+    """The first simulated merchant of `kind` from `seed_value` on, over the `days` before today."""
+    from ruralcredit_common.simulator import KINDS, simulate_merchants
 
     start = today - dt.timedelta(days=days)
-    panel = simulate_merchants(1, start=start, n_days=days, seed=seed_value, min_history=days)
+    for s in range(seed_value, seed_value + 500):
+        panel = simulate_merchants(1, start=start, n_days=days, seed=s, min_history=days)
+        if KINDS[int(panel.params.kind[0])] == kind:
+            return panel
+    raise ValueError(f"no simulated {kind} found")
+
+
+def sales_rows(merchant_ref: str, days: int, seed_value: int, today: dt.date, kind: str = "village_shop") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A simulated merchant's orders and payouts over the `days` before today."""
+    start = today - dt.timedelta(days=days)
+    panel = simulated_merchant(kind, days, seed_value, today)
     rng = np.random.default_rng(seed_value)
     orders, payouts = [], []
     for i in range(days):
@@ -64,7 +74,7 @@ def sales_rows(merchant_ref: str, days: int, seed_value: int, today: dt.date) ->
         cents = [round(p, 2) for p in parts if round(p, 2) > 0]
         for j, amount in enumerate(cents):
             sold = dt.datetime.combine(day, dt.time(9 + j % 12, (7 * j) % 60), TZ)
-            orders.append({"order_id": f"{merchant_ref}-{i}-{j}", "merchant_ref": merchant_ref, "sold_at": sold.isoformat(), "amount": f"{amount:.2f}", "category": "fruit"})
+            orders.append({"order_id": f"{merchant_ref}-{i}-{j}", "merchant_ref": merchant_ref, "sold_at": sold.isoformat(), "amount": f"{amount:.2f}", "category": "groceries"})
         paid = round(float(panel.payouts[0, i]), 2)
         if paid > 0:
             payouts.append({"payout_id": f"{merchant_ref}-p{i}", "merchant_ref": merchant_ref, "paid_at": dt.datetime.combine(day, dt.time(2), TZ).isoformat(), "amount": f"{paid:.2f}"})
@@ -77,13 +87,13 @@ def run(base_url: str, keys_path: Path, *, amount: str = "30000.00", term_days: 
         raise StartupError(f"no demo keys at {keys_path}: start the suite first (make run)")
     keys = json.loads(keys_path.read_text())
     today = dt.datetime.now(TZ).date()
-    ref = f"mango-farm-{int(time.time())}"
+    ref = f"village-shop-{int(time.time())}"
     plat = httpx.Client(base_url=base_url, headers={"X-API-Key": keys["platform"]}, timeout=60)
     off = httpx.Client(base_url=base_url, headers={"X-API-Key": keys["officer"]}, timeout=30)
     with plat, off:
         merchant = _ok(plat.put(f"/v1/platform/merchants/{ref}", json={
-            "merchant_ref": ref, "name": "Baise mango farm (demo)", "county": "Tianyang, Guangxi",
-            "category": "fruit", "onboarded_on": str(today - dt.timedelta(days=730)),
+            "merchant_ref": ref, "name": "Nalong village shop (demo)", "county": "Tianyang, Guangxi",
+            "category": "groceries", "onboarded_on": str(today - dt.timedelta(days=730)),
         }))
         print(f"platform registered merchant {merchant['id']} ({ref})")
         orders, payouts = sales_rows(ref, 730, seed_value, today)
@@ -98,7 +108,7 @@ def run(base_url: str, keys_path: Path, *, amount: str = "30000.00", term_days: 
         }))
         # Let cashflow take in the pushed sales before the application asks about them.
         time.sleep(1.0)
-        app = _ok(off.post("/v1/applications", json={"merchant_id": merchant["id"], "amount": amount, "term_days": term_days, "purpose": "harvest_purchase"}))
+        app = _ok(off.post("/v1/applications", json={"merchant_id": merchant["id"], "amount": amount, "term_days": term_days, "purpose": "festival_stock"}))
         print(f"officer submitted application {app['id']}: {amount} CNY for {term_days} days")
         started = time.monotonic()
         while time.monotonic() - started < timeout:

@@ -106,7 +106,7 @@ def up(*, var: Path, broker_port: int, partitions: int, admin_key: str, seed_dem
             from ruralcredit_common.demo import seed
 
             keys = seed(SERVICES[0].url, admin_key, var / "demo-keys.json")
-            print("demo API keys (header X-API-Key; also in var/demo-keys.json):")
+            print(f"demo API keys (header X-API-Key; also in {var / 'demo-keys.json'}):")
             for role, key in keys.items():
                 print(f"  {role:<10} {key}")
         print(f"logs in {var}/; the suite is up. Run `make demo` in another terminal; Ctrl-C stops everything.", flush=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -184,4 +185,9 @@ def service_main(build: Callable[[], Runtime], argv: list[str] | None = None) ->
             runtime.run(command)
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field_name = ".".join(str(p) for p in err["loc"])
+        print(f"error: bad setting {field_name}: {err['msg']}", file=sys.stderr)
         raise SystemExit(1) from None

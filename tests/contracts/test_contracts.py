@@ -1,0 +1,50 @@
+"""Event contracts: the exported JSON Schemas are current, and fixtures satisfy both the
+schemas and the typed models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ruralcredit_common.contracts import export
+from ruralcredit_common.contracts.envelope import decode
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def test_exported_schemas_are_current():
+    for filename, text in export.render().items():
+        path = export.SCHEMA_DIR / filename
+        assert path.exists(), f"{filename} missing: run python -m ruralcredit_common.contracts.export"
+        assert path.read_text() == text, f"{filename} is stale: run python -m ruralcredit_common.contracts.export"
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)
+def test_fixture_matches_schema_and_model(fixture: Path):
+    doc = json.loads(fixture.read_text())
+    topic_and_type = fixture.stem.replace("__", "/")
+    model = export.PAYLOADS[topic_and_type]
+    schema = json.loads((export.SCHEMA_DIR / f"{fixture.stem}.schema.json").read_text())
+    jsonschema.validate(doc["payload"], schema)
+    jsonschema.validate(doc, json.loads((export.SCHEMA_DIR / "envelope.schema.json").read_text()))
+    envelope = decode(fixture.read_bytes())
+    assert envelope.bind(model).model_dump(mode="json") is not None
+    assert envelope.key == doc["payload"]["merchant_id"], "every topic is keyed by merchant_id"
+
+
+def test_every_contract_has_a_fixture():
+    have = {p.stem.replace("__", "/") for p in FIXTURES.glob("*.json")}
+    assert have == set(export.PAYLOADS) - {"envelope"}
+
+
+def test_unknown_payload_fields_are_refused():
+    doc = json.loads((FIXTURES / "applications.v1__application.submitted.json").read_text())
+    doc["payload"]["surprise"] = 1
+    from ruralcredit_common.contracts import applications
+    from ruralcredit_common.errors import PermanentEventError
+
+    with pytest.raises(PermanentEventError, match="surprise"):
+        decode(json.dumps(doc).encode()).bind(applications.ApplicationSubmitted)

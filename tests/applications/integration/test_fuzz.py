@@ -13,12 +13,12 @@ json_values = st.recursive(
 )
 field_values = st.one_of(
     st.text(max_size=70), st.integers(-(2**63), 2**63 - 1), st.floats(), st.none(), st.booleans(),
-    st.sampled_from(["2026-01-01T00:00:00+08:00", "2026-01-01", "1e309", "-0.00", "NaN", "99999999999999.99", "shop-1", "CNY", "o-1"]),
+    st.sampled_from(["2026-01-01T00:00:00+08:00", "2026-01-01", "1e309", "-0.00", "NaN", "99999999999999.99", "shop-1", "CNY", "o-1", "2026-02-30", "2020-01-01"]),
 )
 rows = st.lists(
     st.one_of(
         json_values,
-        st.fixed_dictionaries({}, optional={k: field_values for k in ("order_id", "refund_id", "payout_id", "merchant_ref", "sold_at", "refunded_at", "paid_at", "amount", "currency", "category")}),
+        st.fixed_dictionaries({}, optional={k: field_values for k in ("order_id", "refund_id", "payout_id", "merchant_ref", "sold_at", "refunded_at", "paid_at", "amount", "currency", "category", "day", "inflow", "outflow")}),
     ),
     max_size=8,
 )
@@ -30,7 +30,7 @@ bodies = st.one_of(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=bodies, kind=st.sampled_from(["orders", "refunds", "payouts"]))
+@given(body=bodies, kind=st.sampled_from(["orders", "refunds", "payouts", "account-flows"]))
 def test_no_batch_body_yields_a_server_error(api, body, kind):
     if not hasattr(api, "plat"):
         _, api.plat = api.platform("fuzz")

@@ -137,14 +137,51 @@ def insert_new(session: Session, model: Any, rows: list[dict[str, Any]], key: st
     """Insert rows, skipping those whose unique key exists; returns the keys actually inserted."""
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    column = getattr(model, key)
-    stmt = insert(model).on_conflict_do_nothing().returning(column)
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_new_unnest(session, model, rows, key)
+    from sqlalchemy.dialects.sqlite import insert
+
+    stmt = insert(model).on_conflict_do_nothing().returning(getattr(model, key))
     return set(session.scalars(stmt, rows).all())
+
+
+def _insert_new_unnest(session: Session, model: Any, rows: list[dict[str, Any]], key: str) -> set[Any]:
+    # One statement with one array per column: thousands of rows cost one round trip and no
+    # per-row placeholder parsing (a multi-VALUES insert spends most of its time there).
+    # Columns with one value for every row go as a single parameter, not an array.
+    from sqlalchemy.dialects import postgresql
+
+    table = model.__table__
+    dialect = postgresql.dialect()
+    selected, arrays, params = [], [], {}
+    for i, column in enumerate(rows[0]):
+        sql_type = table.c[column].type.compile(dialect=dialect)
+        values = [r[column] for r in rows]
+        if all(v == values[0] for v in values):
+            selected.append(f"CAST(:c{i} AS {sql_type})")
+            params[f"c{i}"] = values[0]
+        else:
+            selected.append(f"u.c{i}")
+            arrays.append((f"c{i}", f"CAST(:c{i} AS {sql_type}[])"))
+            params[f"c{i}"] = _array_literal(values)
+    unnest = ", ".join(cast for _, cast in arrays)
+    names = ", ".join(name for name, _ in arrays)
+    sql = text(
+        f'INSERT INTO {table.name} ({", ".join(rows[0])}) SELECT {", ".join(selected)} '
+        f"FROM unnest({unnest}) AS u({names}) ON CONFLICT DO NOTHING RETURNING {key}"
+    )
+    return set(session.execute(sql, params).scalars().all())
+
+
+def _array_literal(values: list[Any]) -> str:
+    # One text parameter per column: the driver would otherwise adapt every element in Python.
+    def quote(v: Any) -> str:
+        if v is None:
+            return "NULL"
+        text_value = v.isoformat() if isinstance(v, dt.datetime | dt.date) else str(v)
+        return '"' + text_value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "{" + ",".join(map(quote, values)) + "}"
 
 
 def migrate(url: str, script_location: str) -> None:

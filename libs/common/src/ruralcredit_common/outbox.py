@@ -7,7 +7,7 @@ import logging
 import threading
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ruralcredit_common import metrics
@@ -20,6 +20,15 @@ log = logging.getLogger(__name__)
 def add_event(session: Session, row_model: Any, topic: str, envelope: Envelope[Any]) -> None:
     """Queue an event in the caller's transaction; it is published only if that commits."""
     session.add(row_model(topic=topic, key=envelope.key.encode(), value=encode(envelope)))
+
+
+def add_events(session: Session, row_model: Any, topic: str, envelopes: list[Envelope[Any]]) -> None:
+    """Queue many events in one statement, in order, in the caller's transaction."""
+    if envelopes:
+        now = utcnow()
+        session.execute(insert(row_model), [
+            {"topic": topic, "key": e.key.encode(), "value": encode(e), "created_at": now} for e in envelopes
+        ])
 
 
 class OutboxRelay:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ruralcredit_applications import consumer
-from ruralcredit_applications.api import admin, officer, platform
+from ruralcredit_applications.api import admin, evidence, insight, officer, platform
 from ruralcredit_applications.orm import Base
 from ruralcredit_applications.settings import Settings, get_settings
 from ruralcredit_common import db, http
@@ -25,7 +25,7 @@ def make_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     http.install(app, service=NAME, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
-    for module in (admin, platform, officer):
+    for module in (admin, platform, officer, evidence, insight):
         app.include_router(module.router)
     return app
 

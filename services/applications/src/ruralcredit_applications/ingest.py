@@ -32,7 +32,7 @@ from ruralcredit_applications.orm import Base, Merchant, Order, Payout, Platform
 from ruralcredit_common.contracts import sales
 from ruralcredit_common.contracts.envelope import Envelope
 from ruralcredit_common.db import insert_new
-from ruralcredit_common.outbox import add_event
+from ruralcredit_common.outbox import add_events
 
 PRODUCER = "applications"
 
@@ -66,7 +66,8 @@ def _merchant_ids(session: Session, platform_id: str, refs: set[str]) -> dict[st
     return dict(rows)  # type: ignore[arg-type]
 
 
-def _resolve_merchants(session: Session, platform_id: str, checked: Checked) -> dict[str, str]:
+def resolve_merchants(session: Session, platform_id: str, checked: Checked) -> dict[str, str]:
+    """The suite's ids of the rows' merchant references; rows naming another platform's merchant are refused."""
     refs = {row.merchant_ref for row in checked.valid.values()}
     known = _merchant_ids(session, platform_id, refs) if refs else {}
     for index, row in list(checked.valid.items()):
@@ -89,7 +90,7 @@ def _prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime
 def ingest_orders(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
     """Store new orders, report duplicates and bad rows, queue the daily increments."""
     checked, result = _prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
-    merchants = _resolve_merchants(session, platform.id, checked)
+    merchants = resolve_merchants(session, platform.id, checked)
     values = [
         {
             "platform_id": platform.id,
@@ -173,7 +174,7 @@ def ingest_refunds(session: Session, platform: Platform, rows: list[Any], *, now
 def ingest_payouts(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
     """Store new payouts (settlements) to the platform's merchants."""
     checked, result = _prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
-    merchants = _resolve_merchants(session, platform.id, checked)
+    merchants = resolve_merchants(session, platform.id, checked)
     values = [
         {
             "platform_id": platform.id,
@@ -198,6 +199,7 @@ def ingest_payouts(session: Session, platform: Platform, rows: list[Any], *, now
 
 
 def _emit(session: Session, platform: Platform, inc: Increments) -> None:
+    envelopes = []
     for merchant_id, days in inc.items():
         payload = sales.DailySalesRecorded(
             merchant_id=merchant_id,
@@ -205,11 +207,12 @@ def _emit(session: Session, platform: Platform, inc: Increments) -> None:
             settlement_lag_days=platform.settlement_lag_days,
             fee_rate=float(platform.fee_rate),
             days=[
-                sales.DailyTotals(day=d, orders=t.orders, gross_sales=t.gross_sales, refunds=t.refunds, payouts=t.payouts)
+                # Built from rows validated above: construct without validating each day again.
+                sales.DailyTotals.model_construct(day=d, orders=t.orders, gross_sales=t.gross_sales, refunds=t.refunds, payouts=t.payouts)
                 for d, t in sorted(days.items())
             ],
         )
-        envelope = Envelope[sales.DailySalesRecorded](
+        envelopes.append(Envelope[sales.DailySalesRecorded](
             type=sales.DAILY_SALES, version=sales.VERSION, producer=PRODUCER, key=merchant_id, payload=payload
-        )
-        add_event(session, Base.OutboxRow, sales.TOPIC, envelope)
+        ))
+    add_events(session, Base.OutboxRow, sales.TOPIC, envelopes)

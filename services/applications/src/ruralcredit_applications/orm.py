@@ -195,3 +195,30 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     model_version: Mapped[str | None] = mapped_column(String(60))
     at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class AccountFlowDay(Base):
+    """A day of a merchant's payment or bank account, as reported (the latest report wins)."""
+
+    __tablename__ = "account_flow_days"
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    inflow: Mapped[Decimal] = mapped_column(MONEY)
+    outflow: Mapped[Decimal] = mapped_column(MONEY)
+    source: Mapped[str] = mapped_column(String(20))
+    reported_by: Mapped[str] = mapped_column(String(40))
+    reported_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class PurchasePlan(Base):
+    """A seasonal buy-up the merchant plans (e.g. 40,000 CNY of mangoes, 20 June to 10 July)."""
+
+    __tablename__ = "purchase_plans"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)

@@ -21,6 +21,8 @@ class Settings(ServiceSettings):
     max_batch_rows: int = Field(default=5000, ge=1, le=100_000)
     # Clocks of platforms drift; a sale a few minutes "in the future" is not an error.
     clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    cashflow_url: str = "http://127.0.0.1:8002"
+    scoring_url: str = "http://127.0.0.1:8003"
     application_ttl_days: int = Field(default=30, ge=1, le=365)
 
 

@@ -53,7 +53,7 @@ class RawEnvelope(BaseModel):
 
 def encode(envelope: Envelope[Any]) -> bytes:
     """Serialise an envelope to the bytes put on the wire."""
-    return orjson.dumps(envelope.model_dump(mode="json"))
+    return envelope.model_dump_json().encode()
 
 
 def decode(raw: bytes) -> RawEnvelope:

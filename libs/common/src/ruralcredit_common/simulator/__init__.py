@@ -29,11 +29,11 @@ application date (sales already made, the seasonal mean, the current regime deca
 Default happens through any of three independent channels:
 
 1. shortfall: term collections are log-normal around E[C] with sd
-   s = sqrt(0.3² + regime_sd²·T/3 + sigma²/T); the merchant can put CAPACITY = 50% of them
+   s = sqrt(0.45² + regime_sd²·T/3 + sigma²/T); the merchant can put CAPACITY = 50% of them
    towards the loan, so P_short = Φ((ln D − ln(0.5·E[C])) / s);
 2. shock: an unforeseeable event, hazard 5% a year: P_shock = 1 − e^(−0.05·T/365);
 3. behaviour: logit P_beh = −4.8 + 10·(refund_rate − 0.06) + 5·zero_day_prob
-   + 1·[history < 180 days] + 1.5·max(−growth, 0) + u,  u ~ N(0, 0.3²) unobservable.
+   + 1·[history < 180 days] + 1·max(−growth, 0) + u,  u ~ N(0, 0.3²) unobservable.
 
 true_pd = 1 − (1 − P_short)(1 − P_shock)(1 − P_beh), and ``defaulted`` ~ Bernoulli(true_pd).
 Everything except u, the shock and the Bernoulli draw can be estimated from the history

@@ -12,7 +12,7 @@ from ruralcredit_common.simulator.merchants import REGIME_PHI
 CAPACITY = 0.5  # share of collections a merchant can put towards the loan (stock, living costs)
 SHOCK_HAZARD = 0.05  # unforeseeable shocks (illness, flood, platform ban) per year
 BEHAVIOUR_SD = 0.3  # unobservable willingness-to-pay, logit sd
-MIN_TERM_SD = 0.3  # uncertainty of term collections no history removes (weather, prices)
+MIN_TERM_SD = 0.45  # uncertainty of term collections no history removes (weather, prices)
 
 
 @dataclass
@@ -64,7 +64,7 @@ def loan_outcomes(panel, rows, app_col, amount, term_days, annual_rate, history_
         + 10.0 * (s.refund_rate[rows] - 0.06)
         + 5.0 * p.zero_prob[rows]
         + 1.0 * (history_days < 180)
-        + 1.5 * np.clip(-p.growth[rows], 0, None)
+        + 1.0 * np.clip(-p.growth[rows], 0, None)
         + rng.normal(0, BEHAVIOUR_SD, len(rows))
     )
     p_beh = expit(logit)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ruralcredit_applications import ingest
+from ruralcredit_applications import evidence, ingest
 from ruralcredit_applications.auth import PlatformCaller, SessionDep
+from ruralcredit_applications.domain.evidence import PlatformFlowRow
 from ruralcredit_applications.domain.sales import OrderRow, PayoutRow, RefundRow
 from ruralcredit_applications.orm import IdempotentResponse, Merchant, Platform
 from ruralcredit_applications.schemas import BatchOut, MerchantIn, MerchantOut
@@ -64,8 +65,12 @@ def get_merchant(merchant_ref: str, session: SessionDep, caller: PlatformCaller)
     return merchant_out(merchant)
 
 
+def _account_flows(session: Session, platform: Platform, rows: list[Any], **_: Any) -> ingest.BatchResult:
+    return evidence.platform_flows(session, platform.id, rows)
+
+
 _ROWS_DOC = {
-    "orders": OrderRow, "refunds": RefundRow, "payouts": PayoutRow,
+    "orders": OrderRow, "refunds": RefundRow, "payouts": PayoutRow, "account-flows": PlatformFlowRow,
 }
 
 
@@ -83,7 +88,7 @@ def _batch_endpoint(kind: str, ingest_fn: Callable[..., ingest.BatchResult]) -> 
         )
         return FastJSONResponse(body, status_code=status)
 
-    push.__name__ = f"push_{kind}"
+    push.__name__ = f"push_{kind.replace('-', '_')}"
     push.__doc__ = f"Push a batch of {kind}; good rows are stored, bad rows reported by index, field and reason."
     return push
 
@@ -140,8 +145,9 @@ def _openapi(model: type) -> dict[str, Any]:
         "orders": [{"order_id": "o-1", "merchant_ref": "shop-1024", "sold_at": "2026-06-20T10:15:00+08:00", "amount": "128.50", "category": "fruit"}],
         "refunds": [{"order_id": "o-1", "refund_id": "r-1", "refunded_at": "2026-06-22T09:00:00+08:00", "amount": "28.50"}],
         "payouts": [{"payout_id": "p-1", "merchant_ref": "shop-1024", "paid_at": "2026-07-05T00:00:00+08:00", "amount": "97.43"}],
+        "account-flows": [{"merchant_ref": "shop-1024", "day": "2026-07-05", "inflow": "1200.00", "outflow": "350.00"}],
     }
-    kind = {OrderRow: "orders", RefundRow: "refunds", PayoutRow: "payouts"}[model]
+    kind = {v: k for k, v in _ROWS_DOC.items()}[model]
     return {
         "requestBody": {
             "required": True,
@@ -155,7 +161,8 @@ def _openapi(model: type) -> dict[str, Any]:
     }
 
 
-for _kind, _fn in (("orders", ingest.ingest_orders), ("refunds", ingest.ingest_refunds), ("payouts", ingest.ingest_payouts)):
+for _kind, _fn in (("orders", ingest.ingest_orders), ("refunds", ingest.ingest_refunds), ("payouts", ingest.ingest_payouts),
+                   ("account-flows", _account_flows)):
     router.add_api_route(
         f"/platform/{_kind}:batch",
         _batch_endpoint(_kind, _fn),

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PACKAGES := -e libs/common[postgres,embedded] -e services/applications -e services/cashflow[backtest] -e services/scoring
+PACKAGES := -e libs/common[postgres,embedded] -e services/applications -e services/cashflow[backtest] -e services/scoring[simulate]
 
 .PHONY: help install run demo test lint bench clean
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import orjson
+
 from ruralcredit_common import metrics
 from ruralcredit_common.contracts import dlq_topic
 from ruralcredit_common.kafka import ConsumerLoop, ensure_topics, make_producer
@@ -29,7 +31,7 @@ def _start(loop):
     def run():
         try:
             loop.run(stop)
-        except BaseException as exc:  # noqa: BLE001 - the test inspects the crash
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=run)
@@ -73,16 +75,31 @@ def test_malformed_and_poison_messages_go_to_dlq_and_consumer_goes_on(broker, da
     producer.send(topic, key=b"m1", value=b"{not json").get(timeout=10)
     producer.send(topic, key=b"m1", value=ledger.wire("m1", "poison")).get(timeout=10)
     producer.send(topic, key=b"m1", value=ledger.wire("m1", "after the bad ones")).get(timeout=10)
-    stop, thread, errors = _start(_loop(broker, factory, topic, group))
+    stop, thread, _errors = _start(_loop(broker, factory, topic, group))
     wait_for(lambda: ledger.count(factory) == 1, what="the good event after the bad ones")
     stop.set()
     thread.join(timeout=30)
     assert ledger.notes(factory) == ["after the bad ones"]
     dead = read_topic(broker.bootstrap, dlq_topic(topic), expect=2)
-    assert [r.value for r in dead][0] == b"{not json"
+    assert next(r.value for r in dead) == b"{not json"
     headers = [dict(r.headers) for r in dead]
     assert b"not JSON" in headers[0]["error"]
     assert b"poison note" in headers[1]["error"]
     assert headers[1]["source_topic"] == topic.encode()
     producer.close()
     engine.dispose()
+
+
+def test_dead_letters_can_be_replayed_into_their_topic(broker):
+    from ruralcredit_common.replay import replay
+
+    topic = unique("replay")
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    producer = make_producer(broker.bootstrap)
+    for i in range(3):
+        producer.send(dlq_topic(topic), key=b"m1", value=ledger.wire("m1", f"fixed-{i}")).get(timeout=10)
+    producer.close()
+    assert replay(broker.bootstrap, topic, group=unique("replay-group"), idle_seconds=2) == 3
+    back = read_topic(broker.bootstrap, topic, expect=3)
+    assert len(back) == 3 and all(r.key == b"m1" for r in back)
+    assert [orjson.loads(r.value)["payload"]["note"] for r in back] == ["fixed-0", "fixed-1", "fixed-2"]

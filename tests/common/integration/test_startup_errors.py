@@ -28,8 +28,14 @@ def test_unreachable_database(tmp_path):
     assert line.startswith("error: database unreachable at postgresql+psycopg://nobody@127.0.0.1:1/none")
 
 
+def test_database_not_migrated(tmp_path):
+    line = _one_line(_start("ruralcredit_cashflow", {"CASHFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}))
+    assert line.startswith("error: database at sqlite:///") and "run `migrate` first" in line
+
+
 def test_unreachable_broker(tmp_path, broker):
     env = {"CASHFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "CASHFLOW_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
+    assert _start("ruralcredit_cashflow", env, "migrate").returncode == 0
     line = _one_line(_start("ruralcredit_cashflow", env))
     assert line == "error: Kafka broker unreachable at 127.0.0.1:1"
 
@@ -37,6 +43,7 @@ def test_unreachable_broker(tmp_path, broker):
 def test_missing_model(tmp_path, broker):
     env = {"SCORING_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "SCORING_KAFKA_BOOTSTRAP": broker.bootstrap,
            "SCORING_REGISTRY_DIR": str(tmp_path / "empty-registry")}
+    assert _start("ruralcredit_scoring", env, "migrate").returncode == 0
     line = _one_line(_start("ruralcredit_scoring", env))
     assert line.startswith("error:") and "model" in line
 

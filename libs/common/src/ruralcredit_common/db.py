@@ -128,7 +128,7 @@ def check_reachable(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any driver error means the same thing here
+    except Exception as exc:
         url = engine.url.render_as_string(hide_password=True)
         raise StartupError(f"database unreachable at {url}: {type(exc).__name__}") from exc
 
@@ -194,6 +194,22 @@ def migrate(url: str, script_location: str) -> None:
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
+
+
+def check_migrated(engine: Engine, script_location: str) -> None:
+    """Fail with one line when the database is behind the service's newest migration."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", script_location)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        url = engine.url.render_as_string(hide_password=True)
+        raise StartupError(f"database at {url} is at migration {current or 'none'}, not {head}: run `migrate` first")
 
 
 def run_migrations_online(config, target_metadata: MetaData) -> None:  # type: ignore[no-untyped-def]

@@ -112,7 +112,7 @@ def internal_caller(request: Request, key: str | None = Security(_service_key)) 
         raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "ApiKey"})
 
 
-def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[[], dict[str, bool]]) -> None:
+def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[[], tuple[bool, dict[str, bool]]]) -> None:
     """Add error handlers, request ids, metrics, body limit and /healthz, /readyz, /metrics."""
 
     @app.exception_handler(RequestValidationError)
@@ -159,8 +159,7 @@ def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[
 
     @app.get("/readyz", tags=["ops"], summary="Database and broker are reachable")
     def readyz() -> JSONResponse:
-        checks = ready()
-        ok = all(checks.values())
+        ok, checks = ready()
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
-from pydantic import ValidationError
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,6 +50,8 @@ class Runtime:
     state: dict[str, Any] = field(default_factory=dict)
     relay: OutboxRelay = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
+    role: str = "all"
+    failed: bool = False
 
     def __post_init__(self) -> None:
         self.relay = OutboxRelay(
@@ -58,6 +60,7 @@ class Runtime:
             row_model=self.base.OutboxRow,
             producer_factory=lambda: make_producer(self.settings.kafka_bootstrap),
             topic_prefix=self.settings.topic_prefix,
+            idle_wait=self.settings.relay_poll_seconds,
         )
 
     def consumer(self) -> ConsumerLoop:
@@ -70,18 +73,23 @@ class Runtime:
             fetch_max_wait_ms=s.fetch_max_wait_ms, topic_prefix=s.topic_prefix, on_applied=self.relay.wake,
         )
 
-    def readiness(self) -> dict[str, bool]:
-        """Whether the database and the broker answer."""
+    def readiness(self) -> tuple[bool, dict[str, bool]]:
+        """Whether the database and the broker answer, and whether this role can work.
+
+        An API-only process stays ready while the broker is away: its writes go to the outbox.
+        """
         try:
             db.check_reachable(self.engine)
             database = True
         except StartupError:
             database = False
-        return {"database": database, "broker": broker_reachable(self.settings.kafka_bootstrap)}
+        broker = broker_reachable(self.settings.kafka_bootstrap)
+        return database and (broker or self.role == "api"), {"database": database, "broker": broker}
 
     def check_startup(self, *, need_broker: bool) -> None:
-        """Fail fast, with one line, when the database or the broker cannot be reached."""
+        """Fail fast, with one line, when the database or broker is unreachable or not migrated."""
         db.check_reachable(self.engine)
+        db.check_migrated(self.engine, self.migrations)
         if need_broker and not broker_reachable(self.settings.kafka_bootstrap, timeout=2):
             raise StartupError(f"Kafka broker unreachable at {self.settings.kafka_bootstrap}")
 
@@ -98,15 +106,19 @@ class Runtime:
 
     def run(self, role: str = "all") -> None:
         """Run one role (or all of them) until SIGTERM or Ctrl-C; then finish what is in hand."""
+        self.role = role
         self.check_startup(need_broker=role != "api")
         if self.start_hook is not None:
             self.start_hook(self)
         threads = []
         if role in ("all", "relay"):
-            threads.append(threading.Thread(target=self.relay.run, args=(self.stop,), name="relay"))
+            threads.append(threading.Thread(target=self._guard, args=(self.relay.run,), name="relay"))
         if role in ("all", "consumer") and self.handler is not None:
-            loop = self.consumer()
-            threads.append(threading.Thread(target=loop.run, args=(self.stop,), name="consumer"))
+            threads.append(threading.Thread(target=self._guard, args=(self.consumer().run,), name="consumer"))
+        if role in ("consumer", "relay") and self.settings.metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(self.settings.metrics_port, addr=self.settings.http_host)
         for t in threads:
             t.start()
         try:
@@ -121,6 +133,18 @@ class Runtime:
                 t.join(timeout=30)
             self.engine.dispose()
             log.info("stopped")
+        if self.failed:
+            raise SystemExit(1)
+
+    def _guard(self, work: Callable[[threading.Event], None]) -> None:
+        # A worker that dies must take the process down, so that it is restarted rather
+        # than left alive with nothing consumed or relayed.
+        try:
+            work(self.stop)
+        except Exception:
+            log.exception("worker thread died; stopping the process")
+            self.failed = True
+            self.stop.set()
 
     def _serve_http(self) -> None:
         app = self.make_app(self)
@@ -133,6 +157,13 @@ class Runtime:
             timeout_graceful_shutdown=10,
         )
         server = _Server(config, self.stop)
+
+        def exit_when_stopped() -> None:
+            # A dead worker thread sets `stop`; the HTTP server must then go down with it.
+            self.stop.wait()
+            server.should_exit = True
+
+        threading.Thread(target=exit_when_stopped, daemon=True).start()
         server.run()
 
 

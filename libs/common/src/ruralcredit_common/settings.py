@@ -23,6 +23,10 @@ class ServiceSettings(BaseSettings):
     # A consumer that waits up to 500 ms for a fetch (kafka-python's default) would add half
     # a second to each of the three hops of a decision.
     fetch_max_wait_ms: int = Field(default=20, ge=1, le=1000)
+    # Consumer-only and relay-only processes serve no HTTP; this port gives them /metrics.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # How often an idle outbox relay looks for new rows when no commit in its own process woke it.
+    relay_poll_seconds: float = Field(default=0.05, ge=0.005, le=5)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     admin_api_key: str = Field(default="admin-dev-key", min_length=8, repr=False)
     # The key the suite's own services use to call each other's internal APIs.

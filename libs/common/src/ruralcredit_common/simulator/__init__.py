@@ -17,6 +17,8 @@ sales, yuan::
 - regime: AR(1) in log level (φ = 0.985), the persistent part of business swings.
 - noise: log-normal with mean 1, per-merchant sd; random zero days; 0–2 closures of
   3–20 days; one-off spikes (×3–10, 0.4% of days); late joiners have NaN before their first day.
+- a produce seller's or cooperative's category is what its orders would show, so forecasters
+  may use it; the other kinds have none.
 
 Payouts (``settlement.py``). Refunds of a day's sales (per-merchant rate, noisy) are booked
 1–6 days later; the net of fees and refunds is paid out after the platform's lag (15 days
@@ -79,7 +81,9 @@ class MerchantPanel:
         return self.gross.shape[1]
 
 
-def simulate_merchants(n: int, *, start: date = date(2023, 1, 1), n_days: int = 730, seed: int = 0, min_history: int = 30) -> MerchantPanel:
+def simulate_merchants(
+    n: int, *, start: date = date(2023, 1, 1), n_days: int = 730, seed: int = 0, min_history: int = 30
+) -> MerchantPanel:
     """Simulate ``n`` merchants' daily sales, refunds and payouts (deterministic per seed)."""
     rng = np.random.default_rng(seed)
     params = draw_params(n, n_days, rng, min_history=min_history)

@@ -54,9 +54,7 @@ def loan_outcomes(panel, rows, app_col, amount, term_days, annual_rate, history_
     p, s = panel.params, panel.settlement
     due = amount * (1 + annual_rate * term_days / 365.0)
     ec = expected_payouts(panel, rows, app_col, term_days)
-    term_sd = np.sqrt(
-        MIN_TERM_SD**2 + p.regime_sd[rows] ** 2 * term_days / 3.0 + p.sigma[rows] ** 2 / term_days
-    )
+    term_sd = np.sqrt(MIN_TERM_SD**2 + p.regime_sd[rows] ** 2 * term_days / 3.0 + p.sigma[rows] ** 2 / term_days)
     p_short = ndtr((np.log(due) - np.log(np.maximum(CAPACITY * ec, 1e-6))) / term_sd)
     p_shock = 1 - np.exp(-SHOCK_HAZARD * term_days / 365.0)
     logit = (
@@ -69,4 +67,6 @@ def loan_outcomes(panel, rows, app_col, amount, term_days, annual_rate, history_
     )
     p_beh = expit(logit)
     pd_ = 1 - (1 - p_short) * (1 - p_shock) * (1 - p_beh)
-    return LoanOutcomes(due, ec, p_short, p_shock + 0 * p_short, p_beh, pd_, (rng.random(len(rows)) < pd_).astype(int))
+    return LoanOutcomes(
+        due, ec, p_short, np.broadcast_to(p_shock, p_short.shape).copy(), p_beh, pd_, (rng.random(len(rows)) < pd_).astype(int)
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -33,7 +33,6 @@ class MerchantParams:
     weekly: np.ndarray  # (n, 7) weekly rhythm, mean 1
     zero_prob: np.ndarray
     first_day: np.ndarray  # column of the first day on the platform (NaN before)
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def draw_params(n: int, n_days: int, rng: np.random.Generator, min_history: int = 30) -> MerchantParams:
@@ -73,7 +72,9 @@ def seasonal_mean(p: MerchantParams, start: date, n_days: int) -> np.ndarray:
     sl = slice(i0, i0 + n_days)
     # smooth the harvest edges over ~10 days: arrivals build up and tail off
     kernel = np.ones(11) / 11
-    harvest = np.stack([np.convolve(r, kernel, mode="same") for r in np.stack([t[f"harvest_{c}"][sl] for c in cal.CATEGORIES])])[p.category]
+    harvest = np.stack([np.convolve(r, kernel, mode="same") for r in np.stack([t[f"harvest_{c}"][sl] for c in cal.CATEGORIES])])[
+        p.category
+    ]
     base = p.off_season[:, None] + (1 - p.off_season[:, None] + p.harvest_amp[:, None]) * harvest
     doy = t["doy"][sl]
     shop_cycle = 1 + 0.15 * np.sin(2 * np.pi * (doy - 80) / 365.25)
@@ -95,7 +96,9 @@ def regime_path(p: MerchantParams, n_days: int, rng: np.random.Generator) -> np.
     return lfilter([1.0], [1.0, -REGIME_PHI], eps, axis=1)
 
 
-def draw_sales(p: MerchantParams, start: date, n_days: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw_sales(
+    p: MerchantParams, start: date, n_days: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (gross sales, expected sales, regime) arrays (n, n_days); NaN before first day."""
     n = len(p.level)
     days = np.arange(n_days)

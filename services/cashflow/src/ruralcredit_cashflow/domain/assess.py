@@ -1,0 +1,214 @@
+"""Single entry point: history + requested loan → forecast, cash gap and credit features.
+
+``assess`` (one merchant) is ``assess_batch`` on a batch of one, so the loan book built for
+scoring training and the live service run the same code.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from ruralcredit_cashflow.domain import cashgap, features
+from ruralcredit_cashflow.domain import settlement as st
+from ruralcredit_cashflow.domain.forecast.base import Forecaster, SalesForecast, SeasonalProfile
+from ruralcredit_cashflow.domain.forecast.collections import CollectionForecast, forecast_collections, term_total
+from ruralcredit_cashflow.domain.series import DailySeries, SeriesBatch, stack
+
+MAX_HORIZON = 365
+
+
+def load_forecaster(path: str | Path | None = None) -> Forecaster:
+    """The backtest's winner (global LightGBM) from its artefact; the seasonal profile without one."""
+    if path is None:
+        return SeasonalProfile()
+    from ruralcredit_cashflow.domain.forecast.gbm import GlobalGBM
+
+    return GlobalGBM.load(path)
+
+
+@dataclass
+class BatchAssessment:
+    """Forecasts and features for n merchants; feature arrays keyed by features.FEATURE_NAMES."""
+
+    horizon: int
+    sales: SalesForecast
+    collections: CollectionForecast
+    settlement: st.SettlementProfile
+    features: dict[str, np.ndarray]
+    due: np.ndarray  # repayment due, yuan
+    term_collections: np.ndarray  # (n, 3) P10/P50/P90 total collections over the term, yuan
+    position: np.ndarray  # (n, H) P50 closing cash, yuan
+    lowest_day: np.ndarray  # 0-based forecast day of the lowest position
+    repay_day: np.ndarray  # 0-based forecast day the position is back ≥ 0 (−1: none)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One merchant's forecast (days after as_of), cash gap and features; money in yuan."""
+
+    as_of: date
+    dates: list[date]
+    sales: SalesForecast  # arrays (1, H)
+    collections: CollectionForecast  # arrays (1, H)
+    settlement: st.SettlementProfile
+    cash_gap: cashgap.CashGap
+    features: dict[str, float]
+    repayment_due: float
+    term_collections: tuple[float, float, float]  # P10/P50/P90 total collections over the term, yuan
+    method: str
+
+
+def horizon_for(term_days: np.ndarray, profile: st.SettlementProfile) -> int:
+    """The loan term plus one settlement cycle (modal lag), capped at a year."""
+    cycle = profile.lag_pmf.argmax(axis=1)
+    return int(np.clip((np.asarray(term_days) + cycle).max(), 1, MAX_HORIZON))
+
+
+def assess_batch(
+    batch: SeriesBatch,
+    *,
+    amount,
+    term_days,
+    annual_rate_guess,
+    declared_lag=15,
+    settlement: st.SettlementProfile | None = None,
+    forecaster: Forecaster | None = None,
+    inflows: np.ndarray | None = None,
+    outflows: np.ndarray | None = None,
+    opening_balance=0.0,
+    horizon: int | None = None,
+) -> BatchAssessment:
+    """Assess n merchants at once; amounts in yuan, terms in days, rates per year (0.08 = 8%).
+
+    ``horizon`` defaults to term + one settlement cycle; features only read days 1..term,
+    so any horizon ≥ the longest term gives the same features.
+    """
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # empty and all-NaN windows (new merchants, gaps) are handled explicitly inside
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _assess_batch(
+            batch,
+            amount=amount,
+            term_days=term_days,
+            annual_rate_guess=annual_rate_guess,
+            declared_lag=declared_lag,
+            settlement=settlement,
+            forecaster=forecaster,
+            inflows=inflows,
+            outflows=outflows,
+            opening_balance=opening_balance,
+            horizon=horizon,
+        )
+
+
+def _assess_batch(
+    batch: SeriesBatch,
+    *,
+    amount,
+    term_days,
+    annual_rate_guess,
+    declared_lag=15,
+    settlement: st.SettlementProfile | None = None,
+    forecaster: Forecaster | None = None,
+    inflows: np.ndarray | None = None,
+    outflows: np.ndarray | None = None,
+    opening_balance=0.0,
+    horizon: int | None = None,
+) -> BatchAssessment:
+    n = batch.n
+    amount = np.broadcast_to(np.asarray(amount, float), (n,))
+    term = np.broadcast_to(np.asarray(term_days, int), (n,))
+    if (amount <= 0).any() or (term <= 0).any():
+        raise ValueError("amount and term_days must be positive")
+    profile = settlement if settlement is not None else st.learn(batch, declared_lag)
+    H = horizon or horizon_for(term, profile)
+    if term.max() > H:
+        raise ValueError("horizon shorter than the loan term")
+    model = forecaster or SeasonalProfile()
+    sales = model.predict(batch, H)
+    coll = forecast_collections(batch, sales, profile)
+    due = features.repayment_due(amount, term, annual_rate_guess)
+
+    zero = np.zeros((n, H))
+    pos, lowest, low_day, repay = cashgap.positions(
+        coll.p50, zero if inflows is None else inflows[:, :H], zero if outflows is None else outflows[:, :H], opening_balance
+    )
+    feats = features.history_features(batch)
+    totals = term_total(coll, term)
+    feats.update(
+        settlement_regularity=np.where(profile.learnt, profile.regularity, features.UNKNOWN_REGULARITY),
+        coverage_p10=totals[:, 0] / due,
+        coverage_p50=totals[:, 1] / due,
+        cash_gap=np.maximum(0.0, -lowest),
+        loan_amount=amount.astype(float),
+        term_days=term.astype(float),
+    )
+    feats = {k: np.asarray(feats[k], dtype=float) for k in features.FEATURE_NAMES}
+    return BatchAssessment(H, sales, coll, profile, feats, due, totals, pos, low_day, repay)
+
+
+def assess(
+    history: DailySeries,
+    *,
+    amount: float,
+    term_days: int,
+    annual_rate_guess: float,
+    settlement: st.SettlementProfile | int = 15,
+    account_flows: cashgap.AccountFlows | None = None,
+    purchase_plan: cashgap.PurchasePlan | None = None,
+    as_of: date,
+    opening_balance: float = 0.0,
+    forecaster: Forecaster | None = None,
+) -> Assessment:
+    """Forecast, cash gap and features for one merchant's application (yuan, days, rate per year).
+
+    ``settlement`` is a learnt profile or the platform's declared lag (then learnt from payouts
+    where reported); ``forecaster`` defaults to the artefact-free seasonal profile.
+    """
+    batch = stack([history], as_of)
+    profile = settlement if isinstance(settlement, st.SettlementProfile) else None
+    lag = settlement if isinstance(settlement, int) else 15
+    term = int(term_days)
+    probe = profile or st.learn(batch, lag)
+    H = horizon_for(np.array([term]), probe)
+    inflow = outflow = None
+    if account_flows is not None or purchase_plan is not None:
+        flows = account_flows or cashgap.AccountFlows(np.zeros(0), np.zeros(0))
+        inflow = cashgap._fit(flows.inflows, H)[None, :]
+        outflow = (cashgap._fit(flows.outflows, H) + (purchase_plan.daily(as_of, H) if purchase_plan else 0.0))[None, :]
+    b = assess_batch(
+        batch,
+        amount=amount,
+        term_days=term,
+        annual_rate_guess=annual_rate_guess,
+        settlement=probe,
+        forecaster=forecaster,
+        inflows=inflow,
+        outflows=outflow,
+        opening_balance=opening_balance,
+    )
+    low, rep = int(b.lowest_day[0]), int(b.repay_day[0])
+    gap = cashgap.CashGap(
+        position=b.position[0],
+        lowest=float(b.position[0, low]),
+        lowest_date=as_of + timedelta(days=low + 1),
+        working_capital=float(b.features["cash_gap"][0]),
+        repay_date=None if rep < 0 else as_of + timedelta(days=rep + 1),
+    )
+    return Assessment(
+        as_of=as_of,
+        dates=[as_of + timedelta(days=k) for k in range(1, b.horizon + 1)],
+        sales=b.sales,
+        collections=b.collections,
+        settlement=b.settlement,
+        cash_gap=gap,
+        features={k: float(v[0]) for k, v in b.features.items()},
+        repayment_due=float(b.due[0]),
+        term_collections=tuple(float(v) for v in b.term_collections[0]),
+        method=b.sales.method,
+    )

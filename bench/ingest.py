@@ -23,9 +23,9 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _suite import broker, database, service  # noqa: E402
+from _suite import broker, database, service
 
-from ruralcredit_applications.domain.sales import OrderRow, parse_rows  # noqa: E402
+from ruralcredit_applications.domain.sales import OrderRow, parse_rows
 
 ADMIN = "bench-admin-key-0001"
 TZ = dt.timezone(dt.timedelta(hours=8))

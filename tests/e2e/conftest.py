@@ -54,13 +54,16 @@ def start_suite(broker, database_url_factory, model_registry: Path, var: Path) -
         env[f"{spec.env_prefix}TOPIC_PREFIX"] = prefix
         env["SCORING_REGISTRY_DIR"] = str(model_registry)
         env["SCORING_BOOTSTRAP_LOANS"] = "0"
+        # The session's model was trained on seasonal-profile features: serve with the same forecaster.
+        env["CASHFLOW_FORECAST_MODEL_PATH"] = env["SCORING_FORECAST_MODEL_PATH"] = ""
         env["APPLICATIONS_CASHFLOW_URL"] = f"http://127.0.0.1:{specs[1].port}"
+        env["APPLICATIONS_SCORING_URL"] = f"http://127.0.0.1:{specs[2].port}"
         envs[spec.name] = env
     for spec in specs:
         subprocess.run([sys.executable, "-m", spec.module, "prepare"], env=envs[spec.name], check=True, capture_output=True)
     procs = []
     for spec in specs:
-        log = open(var / f"{spec.name}.log", "ab")  # noqa: SIM115
+        log = open(var / f"{spec.name}.log", "ab")
         procs.append(subprocess.Popen([sys.executable, "-m", spec.module, "all"], env=envs[spec.name], stdout=log, stderr=log))
     for spec, proc in zip(specs, procs):
         wait_ready(spec.url, proc)

@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ruralcredit_common.demo import sales_rows
-from tests.support import wait_for
+from tests.support import unique, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def _clients(suite):
     admin = httpx.Client(base_url=suite.urls["applications"], headers={"X-API-Key": suite.admin_key}, timeout=30)
-    plat = admin.post("/v1/platforms", json={"name": "E2E platform", "settlement_lag_days": 15}).json()
-    inst = admin.post("/v1/institutions", json={"name": "E2E bank"}).json()
+    plat = admin.post("/v1/platforms", json={"name": unique("E2E platform"), "settlement_lag_days": 15}).json()
+    inst = admin.post("/v1/institutions", json={"name": unique("E2E bank")}).json()
     officer = admin.post(f"/v1/institutions/{inst['id']}/officers", json={"name": "E2E officer"}).json()
     platform = httpx.Client(base_url=suite.urls["applications"], headers={"X-API-Key": plat["key"]["api_key"]}, timeout=60)
     officer_c = httpx.Client(base_url=suite.urls["applications"], headers={"X-API-Key": officer["key"]["api_key"]}, timeout=30)
@@ -59,7 +59,7 @@ def _assessment(suite, application_id: str) -> dict:
 
 
 def test_decision_arrives_through_all_four_topics(suite):
-    admin, platform, officer = _clients(suite)
+    _admin, platform, officer = _clients(suite)
     merchant_id, orders = _merchant_with_sales(platform, "e2e-shop-1")
     sold_days = {o["sold_at"][:10] for o in orders}
     wait_for(lambda: _cashflow_days(suite, merchant_id) >= len(sold_days) - 2, timeout=60, what="cashflow to hold the daily series")
@@ -92,3 +92,28 @@ def test_decision_arrives_through_all_four_topics(suite):
     assert [a["action"] for a in audit][:3] == ["submitted", "status:forecasting", "status:scored"]
     metrics = httpx.get(f"{suite.urls['scoring']}/metrics").text
     assert "ruralcredit_decisions_total" in metrics
+
+
+def test_officer_sees_forecast_and_asks_what_if_through_the_front_door(suite):
+    _admin, platform, officer = _clients(suite)
+    merchant_id, _ = _merchant_with_sales(platform, "e2e-shop-2", days=200, seed=5)
+    wait_for(lambda: _cashflow_days(suite, merchant_id) > 150, timeout=60, what="cashflow to hold the series")
+    assert officer.get(f"/v1/merchants/{merchant_id}/forecast").status_code == 403, "no consent, no forecast"
+    now = dt.datetime.now(dt.UTC)
+    officer.post(f"/v1/merchants/{merchant_id}/consents", json={
+        "granted_by": "owner", "granted_at": (now - dt.timedelta(minutes=1)).isoformat(), "scope": ["sales"],
+        "expires_at": (now + dt.timedelta(days=30)).isoformat()})
+    fc = officer.get(f"/v1/merchants/{merchant_id}/forecast", params={"horizon": 45})
+    assert fc.status_code == 200, fc.text
+    body = fc.json()
+    assert len(body["dates"]) == 45 == len(body["collections_p50"])
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(body["sales_p10"], body["sales_p50"], body["sales_p90"]))
+    what_if = {
+        "merchant_id": merchant_id, "amount": "10000.00", "term_days": 60, "as_of": str(dt.date.today()),
+        "features": {"history_days": 200, "coverage_p10": 2.5, "coverage_p50": 3.0},
+        "collections": {"p10": [300.0] * 80, "p50": [400.0] * 80},
+    }
+    r = officer.post("/v1/what-if", json=what_if)
+    assert r.status_code == 200, r.text
+    assert 0 < r.json()["pd"] < 1
+    assert httpx.post(f"{suite.urls['scoring']}/v1/score", json=what_if).status_code == 401, "scoring needs a service key"

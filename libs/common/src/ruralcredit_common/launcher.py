@@ -58,7 +58,11 @@ def service_env(spec: ServiceSpec, *, var: Path, bootstrap: str, partitions: int
     env[f"{p}HTTP_PORT"] = str(spec.port)
     env.setdefault(f"{p}ADMIN_API_KEY", admin_key)
     env.setdefault("SCORING_REGISTRY_DIR", str(var / "models"))
+    # The scorer trains on features computed with the same forecaster the cashflow service runs.
+    env.setdefault("CASHFLOW_FORECAST_MODEL_PATH", str(var / "models" / "forecast_gbm.json"))
+    env.setdefault("SCORING_FORECAST_MODEL_PATH", env["CASHFLOW_FORECAST_MODEL_PATH"])
     env.setdefault("APPLICATIONS_CASHFLOW_URL", SERVICES[1].url)
+    env.setdefault("APPLICATIONS_SCORING_URL", SERVICES[2].url)
     return env
 
 

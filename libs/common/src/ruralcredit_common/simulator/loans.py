@@ -10,7 +10,9 @@ from scipy.special import expit, ndtr
 from ruralcredit_common.simulator.merchants import REGIME_PHI
 
 CAPACITY = 0.5  # share of collections a merchant can put towards the loan (stock, living costs)
-SHOCK_HAZARD = 0.05  # unforeseeable shocks (illness, flood, platform ban) per year
+# unforeseeable shocks (illness, flood, platform ban) per year; about 1% a year for the
+# established small borrowers a lender would take on (see the package docstring)
+SHOCK_HAZARD = 0.01
 BEHAVIOUR_SD = 0.3  # unobservable willingness-to-pay, logit sd
 MIN_TERM_SD = 0.45  # uncertainty of term collections no history removes (weather, prices)
 

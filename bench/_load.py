@@ -1,0 +1,51 @@
+"""A small HTTP/1.1 keep-alive load generator on asyncio streams (cheap per request, so the
+server, not the client, is what gets measured)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+async def _connection(host: str, port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            status = int(head.split(b" ", 2)[1])
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+def run(url: str, path: str, body: bytes, headers: dict[str, str], *, connections: int, seconds: float) -> dict[str, float]:
+    """POST `body` to `path` over `connections` connections for `seconds`; requests/s and latency percentiles."""
+    host, port = url.removeprefix("http://").split(":")
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}"
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main() -> float:
+        stop_at = time.perf_counter() + seconds
+        t0 = time.perf_counter()
+        await asyncio.gather(*(_connection(host, int(port), request, stop_at, latencies, errors) for _ in range(connections)))
+        return time.perf_counter() - t0
+
+    wall = asyncio.run(main())
+    lat = sorted(latencies)
+    return {
+        "requests": len(lat), "errors": len(errors), "rps": len(lat) / wall,
+        "p50_ms": lat[len(lat) // 2] * 1000, "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+    }

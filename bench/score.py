@@ -1,0 +1,204 @@
+"""Scoring benchmark: single decisions (p50/p99 with reasons) and batch rows/s against bare Booster.predict.
+
+Run: .venv/bin/python bench/score.py [--registry DIR] [--loans N] [--sections inprocess]
+Without --registry (or with an empty one) a model is trained on the portfolio simulator first.
+Each section is a function taking the shared context and returning printable figures; the HTTP
+what-if section plugs into SECTIONS the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from ruralcredit_scoring.domain import Application
+from ruralcredit_scoring.model import pipeline
+from ruralcredit_scoring.model.registry import ModelLoadError, Registry
+from ruralcredit_scoring.model.scorer import Scorer
+from ruralcredit_scoring.model.train import n_leaves
+
+
+@dataclass
+class Context:
+    """What every section shares: the scorer, a scored portfolio and the applications built from it."""
+
+    scorer: Scorer
+    frame: pd.DataFrame
+    apps: list[Application]
+    registry_dir: str
+
+
+def applications(frame: pd.DataFrame, features: list[str], n: int) -> list[Application]:
+    """Applications whose daily P10 collections match each row's coverage of its repayment."""
+    out = []
+    for i, row in enumerate(frame.head(n).itertuples(index=False)):
+        feats = {f: float(getattr(row, f)) for f in features}
+        amount = Decimal(str(round(float(getattr(row, "loan_amount", getattr(row, "amount", 50000.0))), 2)))
+        term = int(getattr(row, "term_days", 90))
+        daily = float(feats.get("coverage_p10", 1.0)) * float(amount) * (1 + 0.1 * term / 365) / term
+        p10, p50 = [daily] * (term + 30), [daily * 1.3] * (term + 30)
+        out.append(Application(f"a{i}", f"m{i}", amount, term, dt.date(2026, 6, 1), feats, p10, p50))
+    return out
+
+
+def _percentiles(samples_s: list[float]) -> dict[str, float]:
+    ms = np.asarray(samples_s) * 1e3
+    return {"p50_ms": float(np.percentile(ms, 50)), "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max())}
+
+
+def bench_single(ctx: Context, repeats: int = 3) -> dict[str, object]:
+    """Single decisions in process, reasons and remedies included."""
+    for app in ctx.apps[:200]:
+        ctx.scorer.decide(app)  # warm caches and lazy allocations
+    times, cpu, outcomes = [], [], {}
+    for _ in range(repeats):
+        for app in ctx.apps:
+            t, c = time.perf_counter(), time.thread_time()
+            d = ctx.scorer.decide(app)
+            times.append(time.perf_counter() - t)
+            cpu.append(time.thread_time() - c)
+            outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+    # CPU time per decision shows what the code costs when other processes take the cores.
+    cpu_ms = np.asarray(cpu) * 1e3
+    figures = {"decisions": len(times), **_percentiles(times), "cpu_p99_ms": float(np.percentile(cpu_ms, 99))}
+    return {**figures, "load_avg_1m": os.getloadavg()[0], "outcome_mix": outcomes}
+
+
+def bench_batch(ctx: Context, rounds: int = 5) -> dict[str, object]:
+    """Batch PD + grade from a DataFrame against bare Booster.predict on the already-encoded rows."""
+    x = ctx.scorer.matrix(ctx.frame)
+    booster = ctx.scorer.booster
+
+    def best(fn: Callable[[], object]) -> float:
+        fn()
+        return min(_timed(fn) for _ in range(rounds))
+
+    bare = best(lambda: booster.predict(x))
+    ours = best(lambda: ctx.scorer.score_frame(ctx.frame))
+    rows = len(ctx.frame)
+    return {"rows": rows, "bare_rows_per_s": rows / bare, "scorer_rows_per_s": rows / ours, "ratio": bare / ours}
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def _wait_listening(port: int, proc, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def bench_http(ctx: Context, connections: int = 32, seconds: float = 10.0) -> dict[str, object]:
+    """What-if over HTTP at 32 connections on one uvicorn worker, against a bare FastAPI endpoint
+    with the same request and response shapes, both measured in this run with the same client."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import orjson
+
+    from ruralcredit_common.broker import free_port
+    from ruralcredit_common.launcher import wait_ready
+
+    here = Path(__file__).resolve().parent
+    sys.path.insert(0, str(here))
+    import _load
+
+    app = ctx.apps[0]
+    body = orjson.dumps({
+        "merchant_id": app.merchant_id, "amount": str(app.amount), "term_days": app.term_days, "as_of": str(app.as_of),
+        "features": dict(app.features), "collections": {"p10": list(app.daily_p10), "p50": list(app.daily_p50)},
+    })
+    tmp = Path(tempfile.mkdtemp(prefix="score-http-"))
+    results = {}
+    key = "bench-service-key-01"
+    for name, cmd, env in (
+        ("bare", [sys.executable, "-m", "uvicorn", "--app-dir", str(here), "_bare_app:app", "--log-level", "warning"], {}),
+        ("scoring", [sys.executable, "-m", "ruralcredit_scoring", "api"], {
+            "SCORING_DATABASE_URL": f"sqlite:///{tmp}/s.db", "SCORING_REGISTRY_DIR": ctx.registry_dir,
+            "SCORING_SERVICE_API_KEY": key, "SCORING_LOG_LEVEL": "WARNING", "SCORING_KAFKA_BOOTSTRAP": "127.0.0.1:1"}),
+    ):
+        port = free_port()
+        full_env = {**os.environ, **env, "SCORING_HTTP_PORT": str(port)}
+        if name == "scoring":
+            subprocess.run([sys.executable, "-m", "ruralcredit_scoring", "migrate"], env=full_env, check=True, capture_output=True)
+        else:
+            cmd += ["--port", str(port)]
+        proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            if name == "scoring":
+                wait_ready(url, proc)
+            else:
+                _wait_listening(port, proc)
+            headers = {"X-API-Key": key}
+            _load.run(url, "/v1/score", body, headers, connections=connections, seconds=2)  # warm-up
+            results[name] = _load.run(url, "/v1/score", body, headers, connections=connections, seconds=seconds)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    bare, ours = results["bare"], results["scoring"]
+    return {"connections": connections, "bare_rps": bare["rps"], "bare_p99_ms": bare["p99_ms"], "scoring_rps": ours["rps"],
+            "scoring_p50_ms": ours["p50_ms"], "scoring_p99_ms": ours["p99_ms"], "ratio": ours["rps"] / bare["rps"],
+            "errors": bare["errors"] + ours["errors"]}
+
+
+SECTIONS: dict[str, Callable[[Context], dict[str, object]]] = {"single": bench_single, "batch": bench_batch, "http": bench_http}
+
+
+def context(registry_dir: str | None, loans: int, seed: int) -> Context:
+    """Load the promoted model (training one on the simulator if there is none) and a fresh portfolio."""
+    registry_dir = registry_dir or tempfile.mkdtemp(prefix="scoring-bench-")
+    reg = Registry(registry_dir)
+    try:
+        model = reg.load()
+    except ModelLoadError:
+        print("training a model on the simulator (20,000 loans)")
+        pipeline.register(pipeline.train_simulated(20000, 0, log=lambda s: None), reg, promote=True, with_card=False)
+        model = reg.load()
+    scorer = Scorer(model)
+    frame, _ = pipeline.simulated_book(loans, seed)
+    print(
+        f"model {scorer.version}: {scorer.booster.num_trees()} trees, {n_leaves(scorer.booster)} leaves; portfolio {len(frame)} loans"
+    )
+    return Context(scorer, frame, applications(frame, scorer.features, 2000), registry_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selected sections and print their figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--registry")
+    ap.add_argument("--loans", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=101)
+    ap.add_argument("--sections", default=",".join(SECTIONS))
+    args = ap.parse_args(argv)
+    ctx = context(args.registry, args.loans, args.seed)
+    for name in args.sections.split(","):
+        figures = SECTIONS[name](ctx)
+        print(
+            f"[{name}] " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""ruralcredit_scoring."""

@@ -1,0 +1,78 @@
+"""Wires the scoring service: settings, database, model registry, relay, consumer and HTTP app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ruralcredit_common import db, http
+from ruralcredit_common import logging as rc_logging
+from ruralcredit_common.errors import StartupError
+from ruralcredit_common.runtime import Runtime
+from ruralcredit_scoring import api, consumer
+from ruralcredit_scoring.engine import Engine
+from ruralcredit_scoring.orm import Base
+from ruralcredit_scoring.settings import Settings, get_settings
+
+NAME = "scoring"
+MIGRATIONS = "ruralcredit_scoring:migrations"
+
+
+def make_app(runtime: Runtime) -> FastAPI:
+    """The HTTP API."""
+    app = FastAPI(
+        title="Rural credit: scoring",
+        version="1.0",
+        description="PD, grade, limit, risk-based price and reasons for merchants' applications.",
+    )
+    app.state.runtime = runtime
+    app.state.engine = runtime.state["engine"]
+    http.install(app, service=NAME, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
+    app.include_router(api.router)
+    return app
+
+
+def ensure_model(runtime: Runtime) -> None:
+    """Make sure a model is promoted; in the embedded run, train one on simulated loans if none is."""
+    from ruralcredit_scoring.model import pipeline
+    from ruralcredit_scoring.model.registry import Registry
+
+    settings = runtime.settings
+    reg = Registry(settings.registry_dir)  # type: ignore[attr-defined]
+    if reg.promoted_version():
+        print(f"  scoring model {reg.promoted_version()} is promoted")
+        return
+    n = settings.bootstrap_loans  # type: ignore[attr-defined]
+    if n == 0:
+        raise StartupError(f"no promoted model in {settings.registry_dir} (train one: ruralcredit scoring train)")  # type: ignore[attr-defined]
+    print(f"  no promoted model: training one on {n} simulated loans …", flush=True)
+    result = pipeline.train_simulated(n, seed=42, forecast_model=settings.forecast_model_path)  # type: ignore[attr-defined]
+    version = pipeline.register(result, reg, promote=True)
+    print(f"  model {version} trained and promoted")
+
+
+def build(settings: Settings | None = None) -> Runtime:
+    """The service's runtime; a missing or corrupt promoted model fails here, with one line."""
+    settings = settings or get_settings()
+    rc_logging.configure(NAME, settings.log_level)
+    engine = db.create_db_engine(settings.database_url)
+    runtime = Runtime(
+        name=NAME,
+        settings=settings,
+        engine=engine,
+        factory=db.session_factory(engine),
+        base=Base,
+        migrations=MIGRATIONS,
+        make_app=make_app,
+        topics=consumer.TOPICS,
+        prepare_hook=ensure_model,
+        start_hook=attach_engine,
+    )
+    return runtime
+
+
+def attach_engine(runtime: Runtime) -> Engine:
+    """Load the promoted model and hook the consumer to it (not needed for `migrate`/`prepare`)."""
+    scoring = Engine(runtime.settings)  # type: ignore[arg-type]
+    runtime.state["engine"] = scoring
+    runtime.handler = consumer.make_handler(scoring)
+    return scoring

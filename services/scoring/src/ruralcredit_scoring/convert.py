@@ -1,0 +1,55 @@
+"""Between the domain's Decision and the decisions.v1 contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ruralcredit_common.contracts import decisions as decisions_v1
+from ruralcredit_scoring.domain import Decision
+
+
+def to_contract(d: Decision, decided_at: dt.datetime) -> decisions_v1.DecisionMade:
+    """The decision as the event payload."""
+    return decisions_v1.DecisionMade(
+        application_id=d.application_id,
+        merchant_id=d.merchant_id,
+        outcome=d.outcome,
+        pd=round(d.pd, 6),
+        grade=d.grade,
+        limit=d.limit,
+        term_days=d.term_days,
+        rate=decisions_v1.RateComponents(
+            benchmark=d.rate.benchmark,
+            funding_and_operating=d.rate.funding_and_operating,
+            expected_loss=d.rate.expected_loss,
+            margin=d.rate.margin,
+            uncapped=d.rate.uncapped,
+            annual_rate=d.rate.annual_rate,
+            capped=d.rate.capped,
+        )
+        if d.rate
+        else None,
+        schedule=[
+            decisions_v1.Instalment(due=i.due, amount=i.amount, principal=i.principal, interest=i.interest)
+            for i in d.schedule
+        ],
+        reasons=[
+            decisions_v1.Reason(
+                code=r.code,
+                feature=r.feature,
+                text_en=r.text_en,
+                text_zh=r.text_zh,
+                contribution=round(r.contribution, 4),
+                value=r.value,
+                to_improve=r.to_improve,
+            )
+            for r in d.reasons
+        ],
+        policy_rule=d.policy_rule,
+        limit_binding=d.limit_binding,
+        repayment_share=d.repayment_share,
+        model_version=d.model_version,
+        policy_version=d.policy_version,
+        features=dict(d.features),
+        decided_at=decided_at,
+    )

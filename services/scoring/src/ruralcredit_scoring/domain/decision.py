@@ -1,0 +1,150 @@
+"""Compose grade, policy, limit, price, schedule and reasons into one decision."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ruralcredit_scoring.domain import grades, limits, policy, pricing, reasons
+from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING, PolicyConfig, PricingConfig
+
+# feature, target PD -> the feature value that would reach it (None if no value does)
+RemedyFn = Callable[[str, float], "float | None"]
+
+
+@dataclass(frozen=True)
+class Application:
+    """What the scorer knows about one application once the cashflow service has assessed it."""
+
+    application_id: str
+    merchant_id: str
+    amount: Decimal
+    term_days: int
+    as_of: dt.date
+    features: Mapping[str, float]
+    daily_p10: Sequence[float]
+    daily_p50: Sequence[float] = ()
+    settlement_lag_days: int = 15
+    payout_days: Sequence[dt.date] = ()
+    existing_exposure: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """The model's view of one application: calibrated PD and per-feature deltas against the baseline."""
+
+    pd: float
+    deltas: Mapping[str, float]
+    used_features: Sequence[str]
+    model_version: str
+    medians: Mapping[str, float] = field(default_factory=dict)  # training medians, to word reasons
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Approve / refer / decline with limit, term, price, schedule, reasons and versions."""
+
+    application_id: str
+    merchant_id: str
+    outcome: policy.Outcome
+    pd: float
+    grade: str
+    limit: Decimal
+    term_days: int
+    rate: pricing.RateQuote | None
+    schedule: tuple[limits.Instalment, ...]
+    reasons: tuple[reasons.Reason, ...]
+    policy_rule: str | None
+    policy_version: str
+    model_version: str
+    limit_binding: str = ""
+    repayment_share: Decimal | None = None
+    features: Mapping[str, float] = field(default_factory=dict)
+
+
+def _policy_reason(rule: str | None, cfg: PolicyConfig) -> list[reasons.Reason]:
+    text = reasons.policy_text(rule, vars(cfg)) if rule else None
+    if text is None:
+        return []
+    return [reasons.Reason(f"P_{rule}", "policy", text[0], text[1], 0.0)]
+
+
+def _with_remedies(
+    found: list[reasons.Reason], grade: str, pcfg: PolicyConfig, remedy: RemedyFn | None, max_remedies: int
+) -> list[reasons.Reason]:
+    better = grades.next_better(grade, pcfg.grade_bands)
+    if remedy is None or better is None:
+        return found
+    out = []
+    for i, r in enumerate(found):
+        value = remedy(r.feature, better[1]) if i < max_remedies else None
+        text = reasons.improve_text(r.feature, value, better[0]) if value is not None else None
+        out.append(dataclasses.replace(r, to_improve=text))
+    return out
+
+
+def decide(
+    app: Application,
+    model: ModelOutput,
+    *,
+    pcfg: PolicyConfig = DEFAULT_POLICY,
+    rcfg: PricingConfig = DEFAULT_PRICING,
+    remedy: RemedyFn | None = None,
+    max_reasons: int = 4,
+    max_remedies: int = 2,
+) -> Decision:
+    """The decision on one application, from the model's PD and deltas and the configured policy."""
+    grade = grades.grade_for(model.pd, pcfg.grade_bands)
+    lag = app.settlement_lag_days
+    term = limits.align_term(app.term_days, lag, pcfg)
+    sized = limits.size_limit(
+        daily_p10=app.daily_p10,
+        term_days=term,
+        requested=app.amount,
+        existing_exposure=app.existing_exposure,
+        cfg=pcfg,
+    )
+    verdict = policy.evaluate(
+        policy.PolicyInput(
+            pd=model.pd,
+            history_days=app.features.get("history_days", float("nan")),
+            coverage_p10=app.features.get("coverage_p10", float("nan")),
+            limit=sized.limit,
+            existing_exposure=app.existing_exposure,
+        ),
+        pcfg,
+    )
+    found = reasons.top_reasons(model.deltas, app.features, model.used_features, n=max_reasons, medians=model.medians)
+    rate, schedule, share, limit = None, (), None, Decimal("0.00")
+    if verdict.outcome != policy.DECLINE:
+        limit = sized.limit
+        rate = pricing.price(model.pd, term, rcfg)
+        dues = limits.due_dates(app.as_of, term, lag, app.payout_days)
+        if rcfg.schedule_mode == "share" and app.daily_p50:
+            sched, share = limits.share_schedule(limit, rate.annual_rate, app.as_of, dues, app.daily_p50)
+        else:
+            sched = limits.fixed_schedule(limit, rate.annual_rate, app.as_of, dues)
+        schedule = tuple(sched)
+    if verdict.outcome != policy.APPROVE:
+        found = _policy_reason(verdict.rule, pcfg) + _with_remedies(found, grade, pcfg, remedy, max_remedies)
+    return Decision(
+        application_id=app.application_id,
+        merchant_id=app.merchant_id,
+        outcome=verdict.outcome,
+        pd=model.pd,
+        grade=grade,
+        limit=limit,
+        term_days=term,
+        rate=rate,
+        schedule=schedule,
+        reasons=tuple(found),
+        policy_rule=verdict.rule,
+        policy_version=verdict.version,
+        model_version=model.model_version,
+        limit_binding=sized.binding,
+        repayment_share=share,
+        features=dict(app.features),
+    )

@@ -1,0 +1,230 @@
+"""Reason codes in plain Chinese and English, and what would have to change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+HIGH, LOW = "high", "low"
+
+# feature -> (code, English name, Chinese name, side, English text, Chinese text). The text
+# describes a value on `side` of the portfolio median; a value on the other side gets a neutral
+# sentence instead, so a non-monotone feature is never described the wrong way round.
+CATALOGUE: dict[str, tuple[str, str, str, str, str, str]] = {
+    "coverage_p10": (
+        "R01",
+        "cautious collections coverage",
+        "保守回款覆盖倍数",
+        LOW,
+        "Cautious forecast collections cover the repayment only thinly",
+        "保守预测回款对还款的覆盖不足",
+    ),
+    "coverage_p50": (
+        "R02",
+        "expected collections coverage",
+        "预期回款覆盖倍数",
+        LOW,
+        "Expected collections cover the repayment only thinly",
+        "预期回款对还款的覆盖不足",
+    ),
+    "history_days": (
+        "R03",
+        "sales history (days)",
+        "经营流水天数",
+        LOW,
+        "Short sales history on the platforms",
+        "平台经营流水历史较短",
+    ),
+    "volatility": (
+        "R04",
+        "daily sales volatility",
+        "日销售波动",
+        HIGH,
+        "Sales swing a lot from day to day",
+        "销售额波动较大",
+    ),
+    "refund_rate": ("R05", "refund rate", "退款率", HIGH, "High share of sales refunded", "退款率偏高"),
+    "growth": ("R06", "sales growth", "销售增长", LOW, "Sales are flat or falling", "销售额增长乏力或下滑"),
+    "seasonality_strength": (
+        "R07",
+        "seasonality",
+        "季节性强度",
+        HIGH,
+        "Sales depend strongly on the season",
+        "销售季节性强",
+    ),
+    "peak_to_trough": (
+        "R08",
+        "peak-to-trough ratio",
+        "旺淡季比",
+        HIGH,
+        "Large gap between busy and slow months",
+        "旺季与淡季差距大",
+    ),
+    "biggest_month_share": (
+        "R09",
+        "biggest month's share",
+        "最大单月占比",
+        HIGH,
+        "Sales concentrated in a single month",
+        "销售集中在单个月份",
+    ),
+    "days_since_last_sale": (
+        "R10",
+        "days since last sale",
+        "距上次销售天数",
+        HIGH,
+        "No sales in recent days",
+        "近期无销售",
+    ),
+    "settlement_regularity": (
+        "R11",
+        "settlement regularity",
+        "结算规律性",
+        LOW,
+        "Platform payouts arrive irregularly",
+        "平台结算回款不规律",
+    ),
+    "sales_level": ("R12", "sales level (yuan/day)", "日均销售额", LOW, "Small sales volume", "销售规模较小"),
+    "cash_gap": (
+        "R13",
+        "seasonal cash gap",
+        "季节性资金缺口",
+        HIGH,
+        "Deep seasonal cash gap before sales arrive",
+        "季节性资金缺口较大",
+    ),
+    "zero_day_share": (
+        "R15",
+        "share of days without sales",
+        "无销售天数占比",
+        HIGH,
+        "Many days without any sales",
+        "无销售天数占比高",
+    ),
+    "weekly_volatility": (
+        "R16",
+        "weekly sales volatility",
+        "周销售波动",
+        HIGH,
+        "Sales swing from week to week",
+        "周销售额波动较大",
+    ),
+    "loan_amount": (
+        "R17",
+        "amount asked (yuan)",
+        "申请金额",
+        HIGH,
+        "Amount is large for the business",
+        "申请金额相对经营规模偏大",
+    ),
+    "term_days": ("R18", "term (days)", "借款期限", HIGH, "Long repayment term", "借款期限较长"),
+}
+
+# Why a policy rule fired, and what would have to change for it not to.
+POLICY_TEXT: dict[str, tuple[str, str]] = {
+    "min_history": (
+        "Sales history of at least {min_history_days} days is needed",
+        "需要至少{min_history_days}天的经营流水",
+    ),
+    "short_history": (
+        "Automatic approval needs {min_history_days} days of sales history",
+        "自动审批需要至少{min_history_days}天的经营流水",
+    ),
+    "pd_ceiling": ("Estimated risk is above what the bank can lend at", "预估违约概率超过可放贷上限"),
+    "pd_refer": ("Estimated risk needs a loan officer's review", "预估违约概率需信贷员复核"),
+    "coverage_floor": (
+        "Cautious collections must cover at least {refer_coverage_floor:.0%} of the repayment: ask for less or for longer",
+        "保守预测回款需覆盖至少{refer_coverage_floor:.0%}的还款额：可降低金额或延长期限",
+    ),
+    "coverage_refer": (
+        "Automatic approval needs cautious collections to cover {coverage_floor:.0%} of the repayment",
+        "自动审批需要保守预测回款覆盖{coverage_floor:.0%}的还款额",
+    ),
+    "exposure_cap": ("The merchant's total borrowing is at the cap", "该商户借款总额已达上限"),
+    "limit_too_small": ("Collections support less than the smallest loan", "预测回款支持的额度低于最低贷款额"),
+    "exposure_refer": ("Total borrowing close to the cap needs review", "借款总额接近上限，需复核"),
+    "missing_evidence": ("Sales evidence is missing", "缺少经营流水数据"),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One factor that raised the merchant's risk, with its contribution in log-odds."""
+
+    code: str
+    feature: str
+    text_en: str
+    text_zh: str
+    contribution: float
+    value: float | None = None
+    to_improve: str | None = None
+
+
+def describe(feature: str, value: float | None = None, median: float | None = None) -> tuple[str, str, str]:
+    """Code, English and Chinese text for a feature's reason, worded for the side of the median it is on."""
+    code, name_en, name_zh, side, en, zh = CATALOGUE.get(feature, (f"R99_{feature}", feature, feature, "", "", ""))
+    known_side = value is not None and median is not None and value != median
+    if side and (not known_side or (value > median) == (side == HIGH)):  # type: ignore[operator]
+        return code, en, zh
+    if value is None:
+        return code, f"The {name_en} raised the estimated risk", f"{name_zh}提高了预估风险"
+    v = fmt(value)
+    return code, f"The {name_en} of {v} raised the estimated risk", f"{name_zh}为{v}，提高了预估风险"
+
+
+def fmt(value: float) -> str:
+    """A figure as people read it: thousands separated, few decimals."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
+
+
+def top_reasons(
+    deltas: Mapping[str, float],
+    values: Mapping[str, float],
+    used: Sequence[str],
+    n: int = 4,
+    min_delta: float = 0.02,
+    medians: Mapping[str, float] | None = None,
+) -> list[Reason]:
+    """The n features that raised risk most against the portfolio baseline (only features the model uses)."""
+    ranked = sorted(((d, f) for f, d in deltas.items() if f in used and d > min_delta), reverse=True)
+    out = []
+    for d, f in ranked[:n]:
+        code, en, zh = describe(f, values.get(f), (medians or {}).get(f))
+        out.append(Reason(code, f, en, zh, round(float(d), 6), values.get(f)))
+    return out
+
+
+def remedy_value(
+    current: float,
+    direction: int,
+    bound: float,
+    pd_at: Callable[[Sequence[float]], Sequence[float]],
+    target_pd: float,
+    steps: int = 48,
+) -> float | None:
+    """Smallest change of one feature (towards bound, in its risk-lowering direction) that brings PD to target_pd."""
+    if direction == 0 or (bound - current) * direction <= 0:
+        return None
+    grid = [current + (bound - current) * (k + 1) / steps for k in range(steps)]
+    # One batched call keeps a decline's remedy within the latency budget.
+    for v, p in zip(grid, pd_at(grid)):
+        if p <= target_pd:
+            return v
+    return None
+
+
+def improve_text(feature: str, value: float, grade: str) -> str:
+    """Plain text for "what would have to change" (English / Chinese)."""
+    _, name_en, name_zh, *_ = CATALOGUE.get(feature, ("", feature, feature))
+    return f"{name_en} of {fmt(value)} would reach grade {grade} / {name_zh}达到{fmt(value)}可升至{grade}级"
+
+
+def policy_text(rule: str, params: Mapping[str, object]) -> tuple[str, str] | None:
+    """English and Chinese explanation of the policy rule that fired, with the configured figures."""
+    if rule not in POLICY_TEXT:
+        return None
+    en, zh = POLICY_TEXT[rule]
+    return en.format(**params), zh.format(**params)

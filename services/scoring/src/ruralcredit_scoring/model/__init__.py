@@ -1,0 +1,1 @@
+"""The PD model: loan books, training, calibration, registry, scorer, drift, pricing report."""

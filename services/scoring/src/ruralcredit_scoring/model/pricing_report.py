@@ -1,0 +1,116 @@
+"""Pricing report: the blanket +45% premium against risk-based prices over a simulated portfolio."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from ruralcredit_scoring.domain import PolicyConfig, PricingConfig
+from ruralcredit_scoring.domain.config import DEFAULT_PRICING
+from ruralcredit_scoring.domain.pricing import blanket_rate, price
+
+DEFAULT_AMOUNT, DEFAULT_TERM = 50000.0, 90
+
+
+def risk_rates(pds: np.ndarray, terms: np.ndarray, cfg: PricingConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Risk-based annual rate per loan and whether the ceiling capped it."""
+    quotes = [price(float(p), int(t), cfg) for p, t in zip(pds, terms)]
+    return np.array([float(q.annual_rate) for q in quotes]), np.array([q.capped for q in quotes])
+
+
+def scheme_row(name: str, rate: np.ndarray, frame: pd.DataFrame, reference: float, cfg: PricingConfig) -> dict:
+    """Figures for one pricing scheme over the portfolio."""
+    years = frame["term_days"].to_numpy() / cfg.days_in_year
+    amount = frame["amount"].to_numpy()
+    cost = float(cfg.benchmark + cfg.funding_cost + cfg.operating_cost)
+    # Income above the cost of money and of running the loan is what pays for losses and margin.
+    spread = ((rate - cost) * amount * years).sum()
+    lgd = float(cfg.lgd)
+    el = (frame["el_pd"].to_numpy() * lgd * amount).sum()
+    row = {
+        "scheme": name,
+        "mean_rate": float(rate.mean()),
+        "pays_less_than_blanket": float((rate < reference - 1e-12).mean()),
+        "el_covered": float(spread / el) if el else float("nan"),
+        "margin_after_el": float((spread - el) / (amount * years).sum()),
+    }
+    if "defaulted" in frame:
+        loss = (frame["defaulted"].to_numpy() * lgd * amount).sum()
+        row["realised_loss_covered"] = float(spread / loss) if loss else float("nan")
+        row["margin_after_loss"] = float((spread - loss) / (amount * years).sum())
+    return row
+
+
+def compare(frame: pd.DataFrame, pd_col: str = "pd", cfg: PricingConfig = DEFAULT_PRICING) -> pd.DataFrame:
+    """One row per scheme (blanket at 40/45/50% and risk-based): rates, who pays less, loss cover, margin."""
+    frame = frame.copy()
+    if "amount" not in frame:
+        frame["amount"] = frame.get("loan_amount", DEFAULT_AMOUNT)
+    if "term_days" not in frame:
+        frame["term_days"] = DEFAULT_TERM
+    # Expected loss is judged by the true PD where the simulator knows it, not by the model's own view.
+    frame["el_pd"] = frame["true_pd"] if "true_pd" in frame else frame[pd_col]
+    reference = float(blanket_rate(cfg))
+    rows = []
+    for premium in ("0.40", "0.45", "0.50"):
+        rate = float(blanket_rate(replace(cfg, blanket_premium=Decimal(premium))))
+        rows.append(scheme_row(f"blanket +{float(premium):.0%}", np.full(len(frame), rate), frame, reference, cfg))
+    rates, capped = risk_rates(frame[pd_col].to_numpy(), frame["term_days"].to_numpy(), cfg)
+    risk = scheme_row("risk-based", rates, frame, reference, cfg)
+    risk["capped_share"] = float(capped.mean())
+    rows.append(risk)
+    return pd.DataFrame(rows)
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """Percentages for people."""
+    shown = table.copy()
+    for c in shown.columns[1:]:
+        shown[c] = shown[c].map(lambda v: f"{v:.2%}" if pd.notna(v) else "")
+    return shown.to_string(index=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the pricing report for a simulated portfolio scored by the promoted model."""
+    from ruralcredit_scoring.model.pipeline import DEFAULT_REGISTRY, register, simulated_book, train_simulated
+    from ruralcredit_scoring.model.registry import ModelLoadError, Registry
+    from ruralcredit_scoring.model.scorer import Scorer
+
+    ap = argparse.ArgumentParser(prog="scoring-pricing-report", description=main.__doc__)
+    ap.add_argument("--registry", default=DEFAULT_REGISTRY)
+    ap.add_argument("--loans", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=101, help="portfolio seed (differs from the training seed)")
+    args = ap.parse_args(argv)
+    reg = Registry(args.registry)
+    try:
+        scorer = Scorer(reg.load())
+    except ModelLoadError:
+        print("no promoted model: training one on the simulator (seed 0)")
+        register(train_simulated(20000, 0), reg, promote=True)
+        scorer = Scorer(reg.load())
+    frame, _ = simulated_book(args.loans, args.seed)
+    frame["pd"] = scorer.score_frame(frame)["pd"].to_numpy()
+    cfg = PricingConfig()
+    print(f"portfolio: {len(frame)} simulated loans (seed {args.seed}), model {scorer.version}")
+    print(
+        f"benchmark {cfg.benchmark:.2%}, funding {cfg.funding_cost:.2%}, operating {cfg.operating_cost:.2%}, "
+        f"margin {cfg.margin:.2%}, LGD {cfg.lgd}, ceiling {cfg.ceiling:.2%}, blanket {blanket_rate(cfg):.2%}"
+    )
+    print(
+        f"\nall {len(frame)} loans (mean model PD {frame['pd'].mean():.2%}, default rate {frame['defaulted'].mean():.2%})"
+    )
+    print(format_table(compare(frame, "pd", cfg)))
+    ceiling = PolicyConfig().pd_ceiling
+    lendable = frame[frame["pd"] <= ceiling]
+    # Only merchants the policy would lend to are priced in practice.
+    print(f"\n{len(lendable)} loans within the policy's PD ceiling {ceiling:.0%} (mean PD {lendable['pd'].mean():.2%})")
+    print(format_table(compare(lendable, "pd", cfg)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

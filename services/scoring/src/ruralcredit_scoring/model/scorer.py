@@ -1,0 +1,159 @@
+"""In-process scorer: feature mapping to calibrated PD, per-feature deltas, reasons and decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from ruralcredit_scoring.domain import Application, Decision, ModelOutput, PolicyConfig, PricingConfig, decide
+from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING
+from ruralcredit_scoring.domain.reasons import remedy_value
+from ruralcredit_scoring.model.registry import LoadedModel, ModelLoadError, Registry
+
+
+class Scorer:
+    """Scores with one loaded model version; immutable, so threads can share it."""
+
+    def __init__(self, model: LoadedModel, pcfg: PolicyConfig = DEFAULT_POLICY, rcfg: PricingConfig = DEFAULT_PRICING):
+        meta = model.metadata
+        self.version = model.version
+        self.booster = model.booster
+        self.calibrator = model.calibrator
+        self.pcfg, self.rcfg = pcfg, rcfg
+        self.features: list[str] = list(meta["features"])
+        self.index = {f: i for i, f in enumerate(self.features)}
+        self.categories: dict[str, dict[str, int]] = {
+            f: {c: i for i, c in enumerate(cats)} for f, cats in meta.get("categories", {}).items()
+        }
+        self.monotone: dict[str, int] = dict(zip(self.features, meta.get("monotone_constraints", [])))
+        self.range: dict[str, list[float]] = meta.get("feature_range", {})
+        self.medians: dict[str, float] = meta.get("feature_median", {})
+        self.baseline = np.array([meta["baseline_contrib"][f] for f in self.features])
+        self.drift_reference: dict = meta.get("drift_reference", {})
+        # Reasons only name features the trees split on; the others cannot have moved the score.
+        self.used = [f for f, g in zip(self.features, self.booster.feature_importance("split")) if g > 0]
+        self.bands = np.array([b for _, b in pcfg.grade_bands])
+        self.grade_names = np.array([g for g, _ in pcfg.grade_bands] + ["E"])
+
+    def _value(self, name: str, v: object) -> float:
+        if name in self.categories:
+            return float(self.categories[name].get(str(v), math.nan)) if not isinstance(v, float) else v
+        return math.nan if v is None else float(v)  # type: ignore[arg-type]
+
+    def vector(self, features: Mapping[str, object]) -> np.ndarray:
+        """One row in model order; absent features are missing (NaN), extra ones are ignored."""
+        return np.array([[self._value(f, features.get(f)) for f in self.features]], dtype=float)
+
+    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows of a frame in model order, categoricals as codes."""
+        cols = []
+        for f in self.features:
+            col = frame[f] if f in frame.columns else pd.Series(np.nan, index=frame.index)
+            if f in self.categories and not pd.api.types.is_float_dtype(col):
+                col = col.astype(str).map(self.categories[f])
+            cols.append(col.to_numpy(dtype=float))
+        return np.column_stack(cols)
+
+    def pd(self, features: Mapping[str, object]) -> float:
+        """Calibrated PD of one feature mapping."""
+        return float(self.calibrator(self.booster.predict(self.vector(features), raw_score=True, num_threads=1))[0])
+
+    def explain(self, features: Mapping[str, object]) -> ModelOutput:
+        """Calibrated PD and each feature's contribution (log-odds) minus its portfolio average."""
+        # One thread: on a busy host a second OpenMP thread waiting for a core costs milliseconds.
+        contrib = self.booster.predict(self.vector(features), pred_contrib=True, num_threads=1)[0]
+        p = float(self.calibrator(contrib.sum())[()])
+        deltas = dict(zip(self.features, (contrib[:-1] - self.baseline).tolist()))
+        return ModelOutput(p, deltas, self.used, self.version, self.medians)
+
+    def remedy(self, features: Mapping[str, object]):
+        """A function (feature, target PD) -> the value of that feature alone that would reach it."""
+        base = self.vector(features)
+
+        def find(feature: str, target_pd: float) -> float | None:
+            i = self.index.get(feature)
+            direction = -self.monotone.get(feature, 0)  # the risk-lowering direction
+            if i is None or direction == 0 or feature not in self.range or math.isnan(base[0, i]):
+                return None
+            lo, hi = self.range[feature]
+
+            def pd_at(values: Sequence[float]) -> np.ndarray:
+                rows = np.repeat(base, len(values), axis=0)
+                rows[:, i] = values
+                return self.calibrator(self.booster.predict(rows, raw_score=True, num_threads=1))
+
+            return remedy_value(float(base[0, i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
+
+        return find
+
+    def decide(self, app: Application) -> Decision:
+        """The full decision for one application, with reasons and, for refer/decline, what would change."""
+        out = self.explain(app.features)
+        return decide(app, out, pcfg=self.pcfg, rcfg=self.rcfg, remedy=self.remedy(app.features))
+
+    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Calibrated PD and grade for every row; no contributions, so it runs at predict speed."""
+        p = self.calibrator(self.booster.predict(self.matrix(frame), raw_score=True))
+        return pd.DataFrame(
+            {"pd": p, "grade": self.grade_names[np.searchsorted(self.bands, p, side="left")]}, index=frame.index
+        )
+
+    def explain_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per-feature deltas against the portfolio baseline for the rows that need reasons."""
+        return self.booster.predict(self.matrix(frame), pred_contrib=True)[:, :-1] - self.baseline
+
+
+def application_from_cashflow(payload: Mapping, existing_exposure: Decimal = Decimal("0.00")) -> Application:
+    """Application from a cashflow.v1 payload (as a dict)."""
+    col = payload["collections"]
+
+    def date(v: object) -> dt.date:
+        return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+
+    return Application(
+        application_id=str(payload["application_id"]),
+        merchant_id=str(payload["merchant_id"]),
+        amount=Decimal(str(payload["amount"])),
+        term_days=int(payload["term_days"]),
+        as_of=date(payload["as_of"]),
+        features={k: float(v) for k, v in payload["features"].items()},
+        daily_p10=list(col["p10"]),
+        daily_p50=list(col["p50"]),
+        settlement_lag_days=int(payload.get("settlement_lag_days", 15)),
+        payout_days=[date(d) for d in payload.get("payout_days", [])],
+        existing_exposure=existing_exposure,
+    )
+
+
+class HotScorer:
+    """Follows the registry's promoted version: a newly promoted model is picked up without a restart."""
+
+    def __init__(self, registry: Registry, check_every_s: float = 1.0, **configs: object) -> None:
+        self.registry, self.check_every_s, self.configs = registry, check_every_s, configs
+        self._scorer = Scorer(registry.load(), **configs)  # type: ignore[arg-type]
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+
+    def current(self) -> Scorer:
+        """The scorer for the promoted version, reloaded if the promotion changed; a bad new version keeps the old one."""
+        now = time.monotonic()
+        if now - self._checked < self.check_every_s:
+            return self._scorer
+        with self._lock:
+            self._checked = now
+            version = self.registry.promoted_version()
+            if version and version != self._scorer.version:
+                try:
+                    self._scorer = Scorer(self.registry.load(version), **self.configs)  # type: ignore[arg-type]
+                    self.last_error = None
+                except ModelLoadError as e:
+                    self.last_error = str(e)
+        return self._scorer

@@ -1,0 +1,191 @@
+"""Train the PD model: monotone LightGBM, early stopping, calibration, scorecard baseline, test metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from ruralcredit_scoring.model import baseline, calibration, drift, metrics
+from ruralcredit_scoring.model.loanbook import FeatureSpec, validate
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Split fractions (train, valid, calibration, test) and booster settings kept small for fast reasons."""
+
+    seed: int = 0
+    fractions: tuple[float, float, float, float] = (0.55, 0.15, 0.15, 0.15)
+    learning_rate: float = 0.1
+    num_leaves: int = 6
+    min_data_in_leaf: int = 80
+    lambda_l2: float = 5.0
+    max_bin: int = 63
+    # At most ~900 leaves: per-feature contributions for one row stay near 0.1 ms; measured on
+    # 100k simulated loans the cap costs about 0.001 AUC against 400 rounds.
+    max_rounds: int = 150
+    early_stopping: int = 40
+    threads: int = 2
+
+    def params(self, constraints: list[int]) -> dict:
+        """LightGBM parameters for these settings."""
+        return {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "lambda_l2": self.lambda_l2,
+            "max_bin": self.max_bin,
+            "monotone_constraints": constraints,
+            "monotone_constraints_method": "advanced",
+            "num_threads": self.threads,
+            "seed": self.seed,
+            "deterministic": True,
+            "verbose": -1,
+        }
+
+
+DEFAULT_TRAIN = TrainConfig()
+
+
+@dataclass
+class TrainResult:
+    """Everything a training run produced; the registry stores it, the card describes it."""
+
+    booster: lgb.Booster
+    calibrator: calibration.Calibrator
+    spec: FeatureSpec
+    params: dict
+    categories: dict[str, list[str]]
+    metrics: dict[str, dict[str, float]]
+    calibration_table: pd.DataFrame
+    calibrator_scores: dict[str, float]
+    test: pd.DataFrame  # y, pd, scorecard_pd, raw and true_pd (when known) on the test split
+    importance: dict[str, float]
+    baseline_contrib: dict[str, float]
+    references: dict[str, dict]
+    feature_range: dict[str, tuple[float, float]]
+    feature_median: dict[str, float]
+    fingerprint: str
+    timings: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 of the training data's contents (row hashes of every column in order)."""
+    h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def encode(frame: pd.DataFrame, spec: FeatureSpec, categories: dict[str, list[str]]) -> np.ndarray:
+    """Feature matrix in model order; categoricals as their code in the stored category list."""
+    cols = []
+    for f in spec.features:
+        if f in categories:
+            lookup = {c: i for i, c in enumerate(categories[f])}
+            cols.append(frame[f].astype(str).map(lookup).astype(float).to_numpy())
+        else:
+            cols.append(frame[f].to_numpy(dtype=float))
+    return np.column_stack(cols)
+
+
+def split(n: int, y: np.ndarray, cfg: TrainConfig) -> list[np.ndarray]:
+    """Stratified random split into train, valid, calibration and test index sets."""
+    rng = np.random.default_rng(cfg.seed)
+    parts: list[list[np.ndarray]] = [[] for _ in cfg.fractions]
+    edges = np.cumsum((0, *cfg.fractions))
+    for cls in (0, 1):
+        idx = rng.permutation(np.flatnonzero(y == cls))
+        cuts = np.round(edges * len(idx)).astype(int)
+        for k in range(len(cfg.fractions)):
+            parts[k].append(idx[cuts[k] : cuts[k + 1]])
+    return [np.sort(np.concatenate(p)) for p in parts]
+
+
+def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRAIN, log: Log = print) -> TrainResult:
+    """Fit booster, calibrator and scorecard on a validated loan book and measure them on its test split."""
+    t0 = time.perf_counter()
+    frame = validate(frame, spec).reset_index(drop=True)
+    y = frame[spec.target].to_numpy()
+    categories = {c: sorted(frame[c].astype(str).unique().tolist()) for c in spec.categoricals}
+    x = encode(frame, spec, categories)
+    tr, va, ca, te = split(len(frame), y, cfg)
+    log(f"loans {len(frame)}: defaults {y.mean():.2%}; train {len(tr)} valid {len(va)} calib {len(ca)} test {len(te)}")
+    params = cfg.params(spec.constraints())
+    cat_idx = [spec.features.index(c) for c in spec.categoricals]
+    dtrain = lgb.Dataset(
+        x[tr], y[tr], feature_name=list(spec.features), categorical_feature=cat_idx, free_raw_data=False
+    )
+    dvalid = lgb.Dataset(x[va], y[va], reference=dtrain)
+    booster = lgb.train(
+        params,
+        dtrain,
+        num_boost_round=cfg.max_rounds,
+        valid_sets=[dvalid],
+        callbacks=[lgb.early_stopping(cfg.early_stopping, verbose=False), _progress(log)],
+    )
+    booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+    t1 = time.perf_counter()
+    log(f"booster: {booster.num_trees()} trees, {n_leaves(booster)} leaves, {t1 - t0:.1f}s")
+    raw = booster.predict(x, raw_score=True)
+    calibrator, cal_scores = calibration.choose(raw[ca], y[ca], seed=cfg.seed)
+    log(f"calibration log loss (5-fold on calibration split): {cal_scores} -> {calibrator.kind}")
+    card = baseline.fit_scorecard(frame.iloc[np.concatenate([tr, va])], spec)
+    test = pd.DataFrame({"y": y[te], "raw": raw[te], "pd": calibrator(raw[te])})
+    test["scorecard_pd"] = baseline.predict_scorecard(card, frame.iloc[te], spec)
+    results = {
+        "lightgbm": metrics.evaluate(test["y"], test["pd"]),
+        "scorecard": metrics.evaluate(test["y"], test["scorecard_pd"]),
+    }
+    if spec.true_pd:
+        test["true_pd"] = frame[spec.true_pd].to_numpy()[te]
+        results["oracle (true PD)"] = metrics.evaluate(test["y"], test["true_pd"])
+    sample = np.random.default_rng(cfg.seed).choice(tr, size=min(len(tr), 4000), replace=False)
+    contrib = booster.predict(x[sample], pred_contrib=True)
+    pd_train = calibrator(raw[tr])
+    refs = {f: drift.reference(x[tr, i]) for i, f in enumerate(spec.features)}
+    refs["score"] = drift.reference(pd_train)
+    t2 = time.perf_counter()
+    log(f"calibration, scorecard and metrics: {t2 - t1:.1f}s\n" + metrics.table(results))
+    return TrainResult(
+        booster=booster,
+        calibrator=calibrator,
+        spec=spec,
+        params={**params, "num_boost_round": booster.num_trees(), "train_config": cfg.__dict__},
+        categories=categories,
+        metrics=results,
+        calibration_table=metrics.calibration_table(test["y"].to_numpy(), test["pd"].to_numpy()),
+        calibrator_scores=cal_scores,
+        test=test,
+        importance=dict(zip(spec.features, booster.feature_importance("gain").round(3).tolist())),
+        baseline_contrib=dict(zip(spec.features, contrib[:, :-1].mean(axis=0).tolist())),
+        references=refs,
+        feature_range={
+            f: (float(np.nanpercentile(x[tr, i], 1)), float(np.nanpercentile(x[tr, i], 99)))
+            for i, f in enumerate(spec.features)
+        },
+        feature_median={f: float(np.nanmedian(x[tr, i])) for i, f in enumerate(spec.features)},
+        fingerprint=fingerprint(frame),
+        timings={"booster_s": t1 - t0, "total_s": t2 - t0},
+    )
+
+
+def _progress(log: Log, every: int = 50) -> Callable:
+    def callback(env: lgb.callback.CallbackEnv) -> None:
+        if (env.iteration + 1) % every == 0:
+            log(f"round {env.iteration + 1}: validation log loss {env.evaluation_result_list[0][2]:.5f}")
+
+    return callback
+
+
+def n_leaves(booster: lgb.Booster) -> int:
+    """Total leaves over all trees (what per-feature contributions cost)."""
+    return sum(t["num_leaves"] for t in booster.dump_model()["tree_info"])

@@ -1,0 +1,40 @@
+"""Tables of the scoring service: every decision made, with its inputs, and shadow scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ruralcredit_common.db import UtcDateTime, make_base, utcnow
+
+Base: Any = make_base()
+
+
+class DecisionRecord(Base):
+    """A decision as emitted on decisions.v1, kept with the model and policy versions."""
+
+    __tablename__ = "decisions"
+    application_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+    pd: Mapped[float]
+    grade: Mapped[str] = mapped_column(String(2))
+    model_version: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class ShadowScore(Base):
+    """A challenger model's score for the same application, recorded beside the champion's."""
+
+    __tablename__ = "shadow_scores"
+    application_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    challenger_version: Mapped[str] = mapped_column(String(60), primary_key=True)
+    pd: Mapped[float]
+    grade: Mapped[str] = mapped_column(String(2))
+    outcome: Mapped[str] = mapped_column(String(10))
+    champion_pd: Mapped[float]
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

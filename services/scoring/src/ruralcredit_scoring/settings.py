@@ -1,0 +1,50 @@
+"""Scoring service settings (environment prefix SCORING_)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from ruralcredit_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """Scoring service configuration; policy and pricing figures a bank sets for itself."""
+
+    model_config = SettingsConfigDict(env_prefix="SCORING_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///var/scoring.db"
+    consumer_group: str = "scoring"
+    http_port: int = 8003
+    registry_dir: str = "var/models"
+    # Seen nowhere but in the embedded run: with no promoted model, `prepare` trains one on
+    # simulated loans of this many rows. Zero means a missing model is a start-up error.
+    bootstrap_loans: int = Field(default=20000, ge=0, le=1_000_000)
+    # The cashflow forecaster whose features a simulated training book is computed with; it
+    # must be the one the cashflow service runs (CASHFLOW_FORECAST_MODEL_PATH).
+    forecast_model_path: str | None = None
+    challenger_version: str | None = None
+    # Pricing (fractions: 0.03 = 3%).
+    benchmark_rate: Decimal = Field(default=Decimal("0.0300"), ge=0, le=Decimal("0.2"))
+    funding_cost: Decimal = Field(default=Decimal("0.0050"), ge=0, le=Decimal("0.2"))
+    operating_cost: Decimal = Field(default=Decimal("0.0050"), ge=0, le=Decimal("0.2"))
+    margin: Decimal = Field(default=Decimal("0.0050"), ge=0, le=Decimal("0.2"))
+    lgd: Decimal = Field(default=Decimal("0.60"), ge=Decimal("0.45"), le=Decimal("0.75"))
+    rate_ceiling: Decimal = Field(default=Decimal("0.2400"), gt=0, le=Decimal("0.36"))
+    schedule_mode: str = Field(default="fixed", pattern="^(fixed|share)$")
+    max_batch_rows: int = Field(default=10000, ge=1, le=100000)
+
+
+    @field_validator("forecast_model_path", "challenger_version")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,48 @@
+"""Reason codes point at the factor that was made worse."""
+
+import pytest
+
+from ruralcredit_scoring.domain.reasons import describe, policy_text, remedy_value, top_reasons
+
+
+def test_top_reasons_rank_only_risk_raising_used_features():
+    deltas = {"refund_rate": 0.5, "volatility": 0.2, "coverage_p10": -0.4, "growth": 0.9}
+    r = top_reasons(deltas, {"refund_rate": 0.2}, used=["refund_rate", "volatility", "coverage_p10"], n=2)
+    assert [x.feature for x in r] == ["refund_rate", "volatility"]
+    assert r[0].code == "R05" and "退款" in r[0].text_zh and r[0].value == 0.2
+
+
+def test_unknown_feature_gets_generic_text():
+    code, en, zh = describe("mystery")
+    assert code == "R99_mystery" and "mystery" in en and "mystery" in zh
+
+
+def test_reason_text_follows_the_side_of_the_median():
+    assert describe("sales_level", 100.0, 1000.0)[1] == "Small sales volume"
+    code, en, zh = describe("sales_level", 20000.0, 1000.0)
+    assert code == "R12" and "raised the estimated risk" in en and "20,000" in en and "提高了预估风险" in zh
+    assert describe("refund_rate")[1] == "High share of sales refunded"  # no median known: catalogue text
+
+
+def test_remedy_value_finds_first_value_reaching_target():
+    # PD falls linearly as coverage rises from 0.5 to 2.5
+    value = remedy_value(0.5, +1, 2.5, lambda vs: [0.2 - 0.1 * (v - 0.5) for v in vs], target_pd=0.1)
+    assert value == pytest.approx(1.5, abs=0.05)
+    assert remedy_value(0.5, +1, 2.5, lambda vs: [0.9 for _ in vs], target_pd=0.1) is None
+    assert remedy_value(3.0, +1, 2.5, lambda vs: [0.0 for _ in vs], target_pd=0.1) is None
+
+
+def test_policy_text_fills_in_configured_figures():
+    en, zh = policy_text("coverage_floor", {"refer_coverage_floor": 0.8})
+    assert "80%" in en and "80%" in zh
+
+
+def test_constructed_applicant_reason_points_at_worsened_factor(trained_scorer, book):
+    good = book.median(numeric_only=True).to_dict()
+    good.update(coverage_p10=2.5, coverage_p50=3.5, refund_rate=0.02, volatility=0.1, growth=0.2, history_days=700)
+    for feature, worse in [("refund_rate", 0.25), ("coverage_p10", 0.4), ("volatility", 1.5)]:
+        applicant = {**good, feature: worse}
+        out = trained_scorer.explain(applicant)
+        reasons = top_reasons(out.deltas, applicant, out.used_features)
+        assert reasons and reasons[0].feature == feature, (feature, out.deltas)
+        assert out.pd > trained_scorer.pd(good)

@@ -31,7 +31,7 @@ def _start(loop):
     def run():
         try:
             loop.run(stop)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - the test inspects the crash
             errors.append(exc)
 
     thread = threading.Thread(target=run)

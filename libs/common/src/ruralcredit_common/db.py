@@ -128,7 +128,7 @@ def check_reachable(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:
+    except Exception as exc:  # any driver error means the same thing here
         url = engine.url.render_as_string(hide_password=True)
         raise StartupError(f"database unreachable at {url}: {type(exc).__name__}") from exc
 

@@ -193,7 +193,7 @@ class ConsumerLoop:
                 transient += 1
                 log.warning("database unavailable, retrying: %s", type(exc).__name__)
                 self._backoff(min(transient, 7), stop)
-            except Exception as exc:
+            except Exception as exc:  # unknown failures get bounded retries, then the DLQ
                 attempt += 1
                 log.warning("event failed (attempt %d): %s", attempt, exc, exc_info=attempt == 1)
                 if attempt >= self.max_attempts:
@@ -229,7 +229,7 @@ class ConsumerLoop:
                     dlq_topic(record.topic), key=record.key, value=record.value, headers=headers
                 ).get(timeout=10)
                 break
-            except Exception as send_exc:
+            except Exception as send_exc:  # noqa: BLE001 - the DLQ must hold the message before the offset is committed
                 attempt += 1
                 log.warning("dead-letter publish failed, retrying: %s", send_exc)
                 self._backoff(attempt, stop)
@@ -257,5 +257,5 @@ class ConsumerLoop:
             for topic in self.topics:
                 full = self.topic_prefix + topic
                 metrics.CONSUMER_LAG.labels(self.service, full).set(per_topic.get(full, 0))
-        except Exception:
+        except Exception:  # noqa: BLE001 - lag is best-effort observability
             pass

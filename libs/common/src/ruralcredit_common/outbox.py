@@ -124,7 +124,7 @@ class OutboxRelay:
                     continue
                 self._wake.wait(self.idle_wait)
                 self._wake.clear()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure means: keep the rows, retry later
                 metrics.OUTBOX_ERRORS.labels(self.service).inc()
                 backoff = min(5.0, max(0.1, backoff * 2))
                 if backoff >= 5.0 or backoff == 0.1:
@@ -142,6 +142,6 @@ class OutboxRelay:
         if self._producer is not None:
             try:
                 self._producer.close(timeout=2)
-            except Exception:
+            except Exception:  # noqa: BLE001 - closing a broken producer may fail again
                 pass
             self._producer = None

@@ -53,7 +53,7 @@ def test_repush_is_idempotent_and_reported_as_duplicates(api):
     api.merchant(plat, "shop-1")
     rows = [order(i) for i in range(10)]
     first = api.client.post("/v1/platform/orders:batch", json={"rows": rows}, headers=plat).json()
-    again = api.client.post("/v1/platform/orders:batch", json={"rows": rows + [order(10)]}, headers=plat).json()
+    again = api.client.post("/v1/platform/orders:batch", json={"rows": [*rows, order(10)]}, headers=plat).json()
     assert first["accepted"] == 10 and first["duplicates"] == []
     assert again["accepted"] == 1 and again["duplicates"] == list(range(10))
     in_batch = api.client.post("/v1/platform/orders:batch", json={"rows": [order(20), order(20)]}, headers=plat).json()

@@ -31,14 +31,14 @@ def test_platform_registering_same_ref_gets_its_own_merchant(api):
 
 
 def test_platform_cannot_push_orders_for_another_platforms_merchant(api):
-    a, b = _two_platforms(api)
+    _a, b = _two_platforms(api)
     r = api.client.post("/v1/platform/orders:batch", headers=b, json={"rows": [
         {"order_id": "x", "merchant_ref": "shared-ref", "sold_at": WHEN, "amount": "9.99"}]}).json()
     assert r["accepted"] == 0 and r["errors"][0]["reason"] == "unknown merchant"
 
 
 def test_platform_cannot_push_payouts_for_another_platforms_merchant(api):
-    a, b = _two_platforms(api)
+    _a, b = _two_platforms(api)
     r = api.client.post("/v1/platform/payouts:batch", headers=b, json={"rows": [
         {"payout_id": "x", "merchant_ref": "shared-ref", "paid_at": WHEN, "amount": "9.99"}]}).json()
     assert r["accepted"] == 0 and r["errors"][0]["reason"] == "unknown merchant"
@@ -82,7 +82,7 @@ def test_officer_list_shows_only_own_institution(api):
 
 
 def test_officer_cannot_read_another_institutions_audit(api):
-    bank1, bank2, app_id, _ = _officers_and_application(api)
+    _bank1, bank2, app_id, _ = _officers_and_application(api)
     assert api.client.get(f"/v1/applications/{app_id}/audit", headers=bank2).status_code == 404
 
 
@@ -101,6 +101,6 @@ def test_officer_cannot_override_another_institutions_application(api):
 
 
 def test_consent_for_one_institution_does_not_let_another_apply(api):
-    bank1, bank2, _, merchant = _officers_and_application(api)
+    _bank1, bank2, _, merchant = _officers_and_application(api)
     r = api.client.post("/v1/applications", headers=bank2, json={"merchant_id": merchant, "amount": "1000.00", "term_days": 30, "purpose": "festival_stock"})
     assert r.status_code == 403

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ruralcredit_applications.domain.evidence import PlanIn, PlatformFlowRow, FlowRow, reject_future_days, reject_repeated_days
+from ruralcredit_applications.domain.evidence import FlowRow, PlanIn, PlatformFlowRow, reject_future_days, reject_repeated_days
 from ruralcredit_applications.domain.sales import BUSINESS_TZ, Checked, parse_rows
 from ruralcredit_applications.ingest import BatchResult, resolve_merchants
 from ruralcredit_applications.orm import AccountFlowDay, Base, Merchant, PurchasePlan

@@ -20,7 +20,9 @@ class Settings(ServiceSettings):
     http_port: int = 8002
     default_settlement_lag_days: int = Field(default=15, ge=0, le=120)
     max_history_days: int = Field(default=730, ge=60, le=3660)
+    # The global LightGBM forecaster (the backtest's winner); without it, the seasonal profile.
     forecast_model_path: str | None = None
+    forecast_train_merchants: int = Field(default=5000, ge=100, le=100_000)
 
     @field_validator("forecast_model_path")
     @classmethod

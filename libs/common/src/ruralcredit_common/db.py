@@ -148,7 +148,8 @@ def insert_new(session: Session, model: Any, rows: list[dict[str, Any]], key: st
 def _insert_new_unnest(session: Session, model: Any, rows: list[dict[str, Any]], key: str) -> set[Any]:
     # One statement with one array per column: thousands of rows cost one round trip and no
     # per-row placeholder parsing (a multi-VALUES insert spends most of its time there).
-    # Columns with one value for every row go as a single parameter, not an array.
+    # Columns with one value for every row go as a single parameter, not an array; the key
+    # column always goes as an array, so there is one to unnest even for a single row.
     from sqlalchemy.dialects import postgresql
 
     table = model.__table__
@@ -157,7 +158,7 @@ def _insert_new_unnest(session: Session, model: Any, rows: list[dict[str, Any]],
     for i, column in enumerate(rows[0]):
         sql_type = table.c[column].type.compile(dialect=dialect)
         values = [r[column] for r in rows]
-        if all(v == values[0] for v in values):
+        if column != key and all(v == values[0] for v in values):
             selected.append(f"CAST(:c{i} AS {sql_type})")
             params[f"c{i}"] = values[0]
         else:

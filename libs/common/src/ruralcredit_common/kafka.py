@@ -31,8 +31,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, RawEnvelope], None]
 
 # Group timings short enough that a new consumer is assigned in seconds, not the ~23 s that
-# kafka-python's defaults take against the local broker.
-GROUP_TIMINGS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "max_poll_interval_ms": 60000}
+# kafka-python's defaults take against the local broker. max_poll_interval_ms is also the
+# rebalance timeout: how long a rebalance may wait for members that went away without a word.
+# The loop polls at most MAX_POLL_RECORDS at a time, so it comes back well within it.
+GROUP_TIMINGS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "max_poll_interval_ms": 10000}
+MAX_POLL_RECORDS = 100
 
 
 def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
@@ -128,7 +131,7 @@ class ConsumerLoop:
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",
             "fetch_max_wait_ms": self.fetch_max_wait_ms,
-            "max_poll_records": 500,
+            "max_poll_records": MAX_POLL_RECORDS,
             **GROUP_TIMINGS,
         }
         config.update(self.consumer_overrides)

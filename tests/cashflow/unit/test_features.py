@@ -5,7 +5,17 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from ruralcredit_cashflow.domain.features import FEATURE_NAMES, FEATURES, history_features, repayment_due
+from ruralcredit_cashflow.domain.features import (
+    DEFAULT_HARVEST_LIFT,
+    FEATURE_NAMES,
+    FEATURES,
+    HARVEST_PSEUDO_DAYS,
+    harvest_coverage,
+    harvest_multiplier,
+    history_features,
+    repayment_due,
+    term_harvest_share,
+)
 from ruralcredit_cashflow.domain.series import DailySeries, stack
 
 START = date(2024, 1, 1)
@@ -79,3 +89,53 @@ def test_gaps_do_not_count_as_history():
     s = DailySeries.from_sales(START, g)
     later = stack([s], s.end + timedelta(days=5))
     assert history_features(later)["history_days"][0] == 155
+
+
+def _tea(days: int, end: date, inside: float, outside: float, category: str | None = "tea"):
+    """A tea seller (harvest window 1 March – 31 May) whose history ends on ``end``."""
+    start = end - timedelta(days=days - 1)
+    dates = [start + timedelta(days=k) for k in range(days)]
+    g = np.array([inside if 3 <= d.month <= 5 else outside for d in dates])
+    s = DailySeries.from_sales(start, g, None, category=category)
+    return stack([s], s.end)
+
+
+def test_harvest_lift_and_recent_share():
+    batch = _tea(400, date(2024, 3, 14), 300.0, 100.0)
+    f = history_features(batch)
+    assert f["harvest_lift"][0] == pytest.approx(np.log(301.0 / 101.0))
+    assert f["recent_harvest_share"][0] == pytest.approx(14 / 28)
+    plain = history_features(_tea(400, date(2024, 3, 14), 300.0, 100.0, category=None))
+    assert plain["harvest_lift"][0] == 0.0 and plain["recent_harvest_share"][0] == 0.0
+
+
+def test_term_harvest_share_counts_future_sales_days_paid_in_the_term():
+    batch = _tea(200, date(2024, 2, 14), 100.0, 100.0)
+    # sales days 15 Feb .. 30 Mar are paid inside a 60-day term with a 15-day lag; March is in season
+    assert term_harvest_share(batch, np.array([60]), np.array([15]))[0] == pytest.approx(30 / 45)
+    assert term_harvest_share(batch, np.array([10]), np.array([15]))[0] == 0.0
+    plain = _tea(200, date(2024, 2, 14), 100.0, 100.0, category=None)
+    assert term_harvest_share(plain, np.array([60]), np.array([15]))[0] == 0.0
+
+
+def test_harvest_coverage_flat_and_into_the_season():
+    end = date(2024, 8, 1)
+    batch = _tea(200, end, 100.0, 100.0, category=None)
+    hist = history_features(batch)
+    due = np.array([1000.0])
+    # 15 known days paid in the term plus 15 forecast days at the level, no refunds, no events
+    assert harvest_coverage(batch, np.array([30]), np.array([15]), hist, due)[0] == pytest.approx(3.0)
+    # a term shorter than the lag collects only 10 of the days already sold
+    assert harvest_coverage(batch, np.array([10]), np.array([15]), hist, due)[0] == pytest.approx(1.0)
+    # a tea seller with half a year of off-season history, applying on 24 February (after the
+    # Spring Festival days): of the 30 forecast days, 25 in March are lifted by the default lift
+    tea = _tea(180, date(2024, 2, 24), 100.0, 100.0)
+    hist = history_features(tea)
+    out = harvest_coverage(tea, np.array([45]), np.array([15]), hist, due)[0]
+    assert out == pytest.approx((15 * 100.0 + 5 * 100.0 + 25 * 100.0 * DEFAULT_HARVEST_LIFT) / 1000.0)
+    # once its own history shows the season, its own lift (about 3×, over 92 in-season days of
+    # the last 365) outweighs the default by 92 to HARVEST_PSEUDO_DAYS
+    seen = _tea(400, date(2024, 2, 24), 300.0, 100.0)
+    r = harvest_multiplier(seen, history_features(seen)["harvest_lift"])[0]
+    expect = (92 * np.log(301.0 / 101.0) + HARVEST_PSEUDO_DAYS * np.log(DEFAULT_HARVEST_LIFT)) / (92 + HARVEST_PSEUDO_DAYS)
+    assert r == pytest.approx(np.exp(expect))

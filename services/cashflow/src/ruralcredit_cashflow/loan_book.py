@@ -43,6 +43,10 @@ MONOTONE: dict[str, int] = {
     "coverage_p10": -1,
     "coverage_p50": -1,
     "cash_gap": 1,
+    "harvest_lift": 0,
+    "recent_harvest_share": 0,
+    "term_harvest_share": 0,
+    "coverage_harvest": -1,
     "loan_amount": 0,
     "term_days": 0,
 }

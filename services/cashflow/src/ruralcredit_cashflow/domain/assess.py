@@ -144,6 +144,8 @@ def _assess_batch(
         settlement_regularity=np.where(profile.learnt, profile.regularity, features.UNKNOWN_REGULARITY),
         coverage_p10=totals[:, 0] / due,
         coverage_p50=totals[:, 1] / due,
+        term_harvest_share=features.term_harvest_share(batch, term, profile.lag_pmf.argmax(axis=1)),
+        coverage_harvest=features.harvest_coverage(batch, term, profile.lag_pmf.argmax(axis=1), feats, due),
         cash_gap=np.maximum(0.0, -lowest),
         loan_amount=amount.astype(float),
         term_days=term.astype(float),

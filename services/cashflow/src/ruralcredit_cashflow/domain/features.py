@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ruralcredit_cashflow.domain.forecast.profile import DEFAULT_LIFT as DEFAULT_EVENT_LIFT
 from ruralcredit_cashflow.domain.series import SeriesBatch
+from ruralcredit_common import calendar as cal
 
 # name → (unit, definition). The scorer's feature spec and the docs are built from this.
 FEATURES: dict[str, tuple[str, str]] = {
@@ -39,10 +41,29 @@ FEATURES: dict[str, tuple[str, str]] = {
         "yuan",
         "working capital needed so the P50 cash position (collections, account flows, purchase plan) never goes below zero",
     ),
+    "harvest_lift": (
+        "log ratio",
+        "ln of mean daily sales on days inside the merchant's own harvest window ÷ mean on days outside it, over the last 365 days (each side ≥14 reported days); 0 if unknown or no produce category",
+    ),
+    "recent_harvest_share": (
+        "share",
+        "share of the last 28 days inside the merchant's own harvest window (0 without a produce category)",
+    ),
+    "term_harvest_share": (
+        "share",
+        "share of the sales days still to come whose payouts land in the term (as_of+1 .. as_of+term−modal lag) inside the merchant's own harvest window; 0 without a produce category or when none",
+    ),
+    "coverage_harvest": (
+        "ratio",
+        "harvest-aware expected collections over the term ÷ repayment due: sales already made that the modal lag pays inside the term plus, for each later sales day paid inside it, the last BASE_DAYS' selling-day level (see selling_level) × (1 − zero_day_share) × the day's harvest multiplier (own lift shrunk to DEFAULT_HARVEST_LIFT) × the typical calendar-event lift; net of the refund rate",
+    ),
     "loan_amount": ("yuan", "requested principal"),
     "term_days": ("days", "requested term"),
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+DEFAULT_HARVEST_LIFT = 6.5  # median in-window ÷ out-of-window sales of sellers with a produce category and a year seen
+HARVEST_PSEUDO_DAYS = 30.0  # reported days on each side of the window that outweigh the default
+BASE_DAYS = 56  # days of recent history that set a merchant's current level for coverage_harvest
 UNKNOWN_REGULARITY = 0.6  # typical learnt regularity; used until enough payouts are reported to learn it
 
 
@@ -95,6 +116,15 @@ def history_features(batch: SeriesBatch) -> dict[str, np.ndarray]:
     g90 = g[:, -90:]
     zero = _mean(np.where(np.isfinite(g90), (g90 == 0).astype(float), np.nan))
 
+    own = _own_harvest(batch.category, batch.column_days())
+    last365 = np.where(np.isfinite(g[:, -365:]), g[:, -365:], np.nan)
+    h365 = own[:, -365:]
+    inside, outside = np.where(h365 > 0, last365, np.nan), np.where(h365 == 0, last365, np.nan)
+    n_in, n_out = np.isfinite(inside).sum(axis=1), np.isfinite(outside).sum(axis=1)
+    m_in, m_out = _mean(inside), _mean(outside)
+    seen = (n_in >= 14) & (n_out >= 14)
+    lift = np.where(seen, np.log((np.nan_to_num(m_in) + 1.0) / (np.nan_to_num(m_out) + 1.0)), 0.0)
+
     return {
         "history_days": hist,
         "sales_level": level90,
@@ -107,7 +137,79 @@ def history_features(batch: SeriesBatch) -> dict[str, np.ndarray]:
         "biggest_month_share": biggest,
         "days_since_last_sale": last_sale.astype(float),
         "zero_day_share": np.nan_to_num(zero, nan=1.0),
+        "harvest_lift": lift,
+        "recent_harvest_share": np.nan_to_num(own[:, -28:]).mean(axis=1) if L else np.zeros(n),
     }
+
+
+def _own_harvest(category: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """1 where a calendar day index lies in the merchant's own category's harvest window, 0 outside, NaN without a category."""
+    t = cal.feature_table()
+    flags = np.stack([t[f"harvest_{c}"] for c in cal.CATEGORIES])
+    out = flags[np.clip(category, 0, None)[:, None], np.clip(days, 0, flags.shape[1] - 1)]
+    return np.where(np.asarray(category)[:, None] >= 0, out, np.nan)
+
+
+def term_harvest_share(batch: SeriesBatch, term_days: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """Share of future sales days paid out within the term that fall in the merchant's harvest window."""
+    term = np.asarray(term_days, int)
+    k = np.arange(1, int(term.max()) + 1)[None, :]
+    last = term[:, None] - np.asarray(lag, int)[:, None]  # last sales day (after as_of) paid inside the term
+    flag = np.nan_to_num(_own_harvest(batch.category, batch.end_index[:, None] + k))
+    ins = k <= last
+    cnt = ins.sum(axis=1)
+    return np.where(cnt > 0, (flag * ins).sum(axis=1) / np.maximum(cnt, 1), 0.0)
+
+
+def harvest_multiplier(batch: SeriesBatch, lift_log: np.ndarray) -> np.ndarray:
+    """In-window ÷ out-of-window sales multiplier per merchant: the own lift (``harvest_lift``)
+    shrunk to DEFAULT_HARVEST_LIFT by how many days inside and outside the window were seen; 1 without a category."""
+    own = _own_harvest(batch.category, batch.column_days())[:, -365:]
+    rep = np.isfinite(batch.gross[:, -365:])
+    w = np.minimum((rep & (own > 0)).sum(axis=1), (rep & (own == 0)).sum(axis=1)).astype(float)
+    log_r = (w * lift_log + HARVEST_PSEUDO_DAYS * np.log(DEFAULT_HARVEST_LIFT)) / (w + HARVEST_PSEUDO_DAYS)
+    return np.where(batch.category >= 0, np.exp(log_r), 1.0)
+
+
+def selling_level(batch: SeriesBatch, r: np.ndarray, days: int) -> np.ndarray:
+    """Level of a selling, non-event, out-of-window day over the last ``days``, yuan/day.
+
+    Event days are left out (all days in festival season, when fewer than 14 are normal), zero
+    days too (closures and random zero days are counted by zero_day_share instead), one-off
+    spikes capped at 4× the mean, and each day is divided by its harvest multiplier."""
+    t = cal.feature_table()
+    cols = batch.column_days()[:, -days:]
+    raw = batch.gross[:, -days:]
+    normal = np.where(t["event"][cols] == 0, raw, np.nan)
+    x = np.where((np.isfinite(normal).sum(axis=1) >= 14)[:, None], normal, raw)
+    x = np.where(x > 0, x, np.nan)
+    x = np.minimum(x, 4.0 * np.nan_to_num(_mean(x))[:, None])
+    shape = 1.0 + (r[:, None] - 1.0) * np.nan_to_num(_own_harvest(batch.category, cols))
+    ok = np.isfinite(x)
+    level = np.where(ok, x, 0.0).sum(axis=1) / np.maximum(np.where(ok, shape, 0.0).sum(axis=1), 1e-9)
+    return np.where(ok.any(axis=1), level, 0.0)
+
+
+def harvest_coverage(
+    batch: SeriesBatch, term_days: np.ndarray, lag: np.ndarray, hist: dict[str, np.ndarray], due: np.ndarray
+) -> np.ndarray:
+    """``coverage_harvest`` (see FEATURES): a seasonality-aware expected-collections coverage."""
+    g = np.nan_to_num(batch.gross)
+    L = g.shape[1]
+    term, lag = np.asarray(term_days, int), np.asarray(lag, int)
+    k = np.arange(1, int(term.max()) + 1)[None, :]
+    future = k <= (term - lag)[:, None]
+    h = np.nan_to_num(_own_harvest(batch.category, batch.end_index[:, None] + k))
+    r = harvest_multiplier(batch, hist["harvest_lift"])
+    base = selling_level(batch, r, BASE_DAYS) * (1.0 - hist["zero_day_share"])
+    t = cal.feature_table()
+    lift = DEFAULT_EVENT_LIFT[t["event"][np.clip(batch.end_index[:, None] + k, 0, len(t["event"]) - 1)]]
+    ahead = (base[:, None] * (1.0 + (r[:, None] - 1.0) * h) * lift * future).sum(axis=1)
+    # sales already made that the lag pays inside the term: as_of − lag + 1 .. as_of − lag + term
+    cols = np.arange(L)[None, :]
+    first = L - lag[:, None]
+    known = (g * ((cols >= first) & (cols < first + term[:, None]))).sum(axis=1)
+    return (known + ahead) * (1.0 - hist["refund_rate"]) / np.asarray(due, float)
 
 
 def coverage(collections: np.ndarray, term_days: np.ndarray, due: np.ndarray) -> np.ndarray:

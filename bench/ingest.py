@@ -95,7 +95,8 @@ def baseline(batches: list[bytes]) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def outbox_drained(db_url: str) -> int:
+def outbox_counts(db_url: str) -> tuple[int, int]:
+    """Events written by the batches, and how many of them still wait for the relay."""
     from sqlalchemy import create_engine, text
 
     e = create_engine(db_url)
@@ -103,7 +104,7 @@ def outbox_drained(db_url: str) -> int:
         pending = conn.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar_one()
         total = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
     e.dispose()
-    return total - pending
+    return total, pending
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -126,15 +127,17 @@ def main(argv: list[str] | None = None) -> None:
                 with service("ruralcredit_applications", "APPLICATIONS_", env, Path(tmp) / f"{kind}.log") as svc:
                     print(f"  {kind}: pushing …", flush=True)
                     res = run(svc, batches, args.clients, args.merchants)
-                    deadline = time.monotonic() + 60
-                    while (published := outbox_drained(url)) < 1 and time.monotonic() < deadline:
-                        time.sleep(0.5)
-                    res["events_published"] = published
+                    pushed_at = time.monotonic()
+                    while (counts := outbox_counts(url))[1] and time.monotonic() - pushed_at < 120:
+                        time.sleep(0.2)
+                    res["events"], res["unpublished"] = counts
+                    res["drain_s"] = time.monotonic() - pushed_at
                     results[kind] = res
     print()
-    print(f"{'database':<12}{'orders':>9}{'orders/s':>11}{'vs baseline':>13}{'p50 ms':>9}{'p99 ms':>9}{'events':>9}")
+    print(f"{'database':<12}{'orders':>9}{'orders/s':>11}{'vs baseline':>13}{'p50 ms':>9}{'p99 ms':>9}{'events':>9}{'unpublished':>13}{'drained after':>15}")
     for kind, r in results.items():
-        print(f"{kind:<12}{r['orders']:>9}{r['orders_per_s']:>11,.0f}{r['orders_per_s'] / base:>12.2f}x{r['p50_ms']:>9.0f}{r['p99_ms']:>9.0f}{r['events_published']:>9}")
+        print(f"{kind:<12}{r['orders']:>9}{r['orders_per_s']:>11,.0f}{r['orders_per_s'] / base:>12.2f}x{r['p50_ms']:>9.0f}{r['p99_ms']:>9.0f}"
+              f"{r['events']:>9}{r['unpublished']:>13}{r['drain_s']:>14.1f}s")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ class PlatformCreated(PlatformOut):
 
 
 class InstitutionIn(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Tianyang County Rural Commercial Bank"}]})
     name: Name
 
 
@@ -53,6 +54,7 @@ class InstitutionOut(BaseModel):
 
 
 class OfficerIn(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Li Mei"}]})
     name: Name
 
 
@@ -107,6 +109,9 @@ class BatchOut(BaseModel):
 
 
 class ConsentIn(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "granted_by": "Huang Wei (farm owner)", "granted_at": "2026-06-01T09:30:00+08:00",
+        "scope": ["sales", "payouts", "account_flows", "purchase_plans"], "expires_at": "2027-06-01T00:00:00+08:00"}]})
     granted_by: Name = Field(description="Who gave the consent for the merchant")
     granted_at: AwareDatetime
     scope: list[Literal["sales", "refunds", "payouts", "account_flows", "purchase_plans"]] = Field(min_length=1)
@@ -139,6 +144,8 @@ class ApplicationIn(_In):
 
 
 class OverrideIn(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "outcome": "approve", "reason": "Visited the orchard; a signed purchase contract with the county co-op covers the repayment"}]})
     outcome: Literal["approve", "decline"]
     reason: Annotated[str, StringConstraints(min_length=5, max_length=500, strip_whitespace=True)]
 

@@ -22,6 +22,12 @@ def risk_rates(pds: np.ndarray, terms: np.ndarray, cfg: PricingConfig) -> tuple[
     return np.array([float(q.annual_rate) for q in quotes]), np.array([q.capped for q in quotes])
 
 
+def costed_blanket(cfg: PricingConfig) -> float:
+    """The blanket premium read as a risk charge on the lender's own cost base: benchmark x 1.45
+    plus funding, operating cost and margin, the same parts a risk-based price has."""
+    return float(blanket_rate(cfg) + cfg.funding_cost + cfg.operating_cost + cfg.margin)
+
+
 def scheme_row(name: str, rate: np.ndarray, frame: pd.DataFrame, reference: float, cfg: PricingConfig) -> dict:
     """Figures for one pricing scheme over the portfolio."""
     years = frame["term_days"].to_numpy() / cfg.days_in_year
@@ -35,6 +41,7 @@ def scheme_row(name: str, rate: np.ndarray, frame: pd.DataFrame, reference: floa
         "scheme": name,
         "mean_rate": float(rate.mean()),
         "pays_less_than_blanket": float((rate < reference - 1e-12).mean()),
+        "pays_less_than_costed_blanket": float((rate < costed_blanket(cfg) - 1e-12).mean()),
         "el_covered": float(spread / el) if el else float("nan"),
         "margin_after_el": float((spread - el) / (amount * years).sum()),
     }
@@ -98,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"portfolio: {len(frame)} simulated loans (seed {args.seed}), model {scorer.version}")
     print(
         f"benchmark {cfg.benchmark:.2%}, funding {cfg.funding_cost:.2%}, operating {cfg.operating_cost:.2%}, "
-        f"margin {cfg.margin:.2%}, LGD {cfg.lgd}, ceiling {cfg.ceiling:.2%}, blanket {blanket_rate(cfg):.2%}"
+        f"margin {cfg.margin:.2%}, LGD {cfg.lgd}, ceiling {cfg.ceiling:.2%}, blanket {blanket_rate(cfg):.2%} "
+        f"(on the same cost base: {costed_blanket(cfg):.2%})"
     )
     print(
         f"\nall {len(frame)} loans (mean model PD {frame['pd'].mean():.2%}, default rate {frame['defaulted'].mean():.2%})"

@@ -68,3 +68,17 @@ def test_share_schedule_repays_and_follows_payouts():
     assert sum(i.principal for i in sched) == Decimal(20000)
     assert 0 < share < 1
     assert sched[0].amount < sched[-1].amount  # more is repaid when more money comes in
+
+
+def test_limit_uses_the_forecasters_p10_of_the_term_total():
+    from ruralcredit_scoring.domain.limits import term_p10_for
+
+    daily = [100.0] * 120
+    # The P10 of a 60-day total (9,000) is above the sum of the daily P10s (6,000) ...
+    assert term_p10_for(60, 60, 9000.0, daily) == 9000.0
+    # ... and a term aligned to 90 days keeps the same proportion.
+    assert term_p10_for(90, 60, 9000.0, daily) == 13500.0
+    assert term_p10_for(90, 60, None, daily) is None
+    with_total = size_limit(daily_p10=daily, term_days=60, requested=Decimal(100000), term_p10=9000.0)
+    without = size_limit(daily_p10=daily, term_days=60, requested=Decimal(100000))
+    assert with_total.limit == Decimal("4500.00") and without.limit == Decimal("3000.00")

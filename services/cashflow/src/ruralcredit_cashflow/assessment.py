@@ -84,6 +84,8 @@ def to_contract(result: Assessment, *, application, lag: int) -> cashflow_v1.Cas
         features={k: (v if math.isfinite(v) else 0.0) for k, v in result.features.items()},
         collections=cashflow_v1.CollectionsForecast(
             start=result.dates[0], p10=_round(coll.p10[0]), p50=_round(coll.p50[0]), p90=_round(coll.p90[0]),
+            term_p10=round(result.term_collections[0], 2), term_p50=round(result.term_collections[1], 2),
+            term_p90=round(result.term_collections[2], 2),
         ),
         payout_days=payout_days[:400],
     )

@@ -55,7 +55,7 @@ class WhatIf(BaseModel):
     as_of: dt.date
     settlement_lag_days: int = Field(default=15, ge=0, le=120)
     features: dict[str, float] = Field(max_length=200)
-    collections: dict[str, dt.date | Daily]
+    collections: dict[str, dt.date | float | Daily]
     payout_days: list[dt.date] = Field(default_factory=list, max_length=400)
     existing_exposure: Decimal = Field(default=Decimal("0.00"), ge=0)
 

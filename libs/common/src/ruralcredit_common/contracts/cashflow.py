@@ -20,6 +20,11 @@ class CollectionsForecast(Payload):
     p10: list[float] = Field(max_length=400)
     p50: list[float] = Field(max_length=400)
     p90: list[float] = Field(max_length=400)
+    # Quantiles of the total over the requested term. Not the sums of the daily quantiles: bad
+    # days do not all coincide, so the P10 of the total is well above the sum of daily P10s.
+    term_p10: float | None = None
+    term_p50: float | None = None
+    term_p90: float | None = None
 
 
 class CashflowAssessed(Payload):

@@ -30,6 +30,8 @@ class Application:
     settlement_lag_days: int = 15
     payout_days: Sequence[dt.date] = ()
     existing_exposure: Decimal = Decimal("0.00")
+    # P10 of total collections over the requested term, when the forecaster gives it.
+    term_p10: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def decide(
     sized = limits.size_limit(
         daily_p10=app.daily_p10,
         term_days=term,
+        term_p10=limits.term_p10_for(term, app.term_days, app.term_p10, app.daily_p10),
         requested=app.amount,
         existing_exposure=app.existing_exposure,
         cfg=pcfg,

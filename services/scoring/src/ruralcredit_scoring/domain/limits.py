@@ -37,6 +37,21 @@ class LimitResult:
     binding: str
 
 
+def term_p10_for(term_days: int, requested_term: int, requested_term_p10: float | None, daily_p10: Sequence[float]) -> float | None:
+    """P10 of total collections over `term_days`, from the forecaster's P10 over the requested term.
+
+    The forecaster's total over the requested term is scaled by how much it exceeds the sum of
+    the daily P10s there; None when the forecaster gave no total.
+    """
+    if requested_term_p10 is None:
+        return None
+    daily_sum = sum(max(float(x), 0.0) for x in daily_p10[:requested_term])
+    if daily_sum <= 0:
+        return max(requested_term_p10, 0.0) if term_days >= requested_term else 0.0
+    factor = max(requested_term_p10, 0.0) / daily_sum
+    return factor * sum(max(float(x), 0.0) for x in daily_p10[:term_days])
+
+
 def size_limit(
     *,
     daily_p10: Sequence[float],
@@ -44,10 +59,12 @@ def size_limit(
     requested: Decimal,
     existing_exposure: Decimal = Decimal("0.00"),
     cfg: PolicyConfig = DEFAULT_POLICY,
+    term_p10: float | None = None,
 ) -> LimitResult:
     """Limit = min(share of P10 collections over the term, product maximum, requested, exposure headroom)."""
-    # A forecast shorter than the term counts as nothing beyond its end: conservative.
-    p10 = yuan(sum(max(float(x), 0.0) for x in daily_p10[:term_days]))
+    # Without the forecaster's total, the sum of daily P10s stands in (conservative), and a
+    # forecast shorter than the term counts as nothing beyond its end.
+    p10 = yuan(term_p10 if term_p10 is not None else sum(max(float(x), 0.0) for x in daily_p10[:term_days]))
     caps = {
         "p10_collections": yuan(p10 * cfg.collection_share),
         "product_max": cfg.product_max,

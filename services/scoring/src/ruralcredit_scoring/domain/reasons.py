@@ -119,6 +119,38 @@ CATALOGUE: dict[str, tuple[str, str, str, str, str, str]] = {
         "申请金额相对经营规模偏大",
     ),
     "term_days": ("R18", "term (days)", "借款期限", HIGH, "Long repayment term", "借款期限较长"),
+    "coverage_harvest": (
+        "R19",
+        "season-aware collections coverage",
+        "按季节估算的回款覆盖倍数",
+        LOW,
+        "Collections expected in this season cover the repayment only thinly",
+        "按当季经营估算的回款对还款的覆盖不足",
+    ),
+    "harvest_lift": (
+        "R20",
+        "harvest-season lift",
+        "收获季销售提升",
+        HIGH,
+        "Sales depend heavily on the harvest season",
+        "销售高度依赖收获季",
+    ),
+    "term_harvest_share": (
+        "R21",
+        "share of the term in harvest season",
+        "借款期内收获季占比",
+        LOW,
+        "Little of the loan term falls in the selling season",
+        "借款期内旺季销售时间较少",
+    ),
+    "recent_harvest_share": (
+        "R22",
+        "recent days in harvest season",
+        "近期处于收获季的天数占比",
+        HIGH,
+        "Recent sales were lifted by the harvest season",
+        "近期销售受收获季带动",
+    ),
 }
 
 # Why a policy rule fired, and what would have to change for it not to.

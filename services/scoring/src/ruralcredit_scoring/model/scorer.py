@@ -129,6 +129,7 @@ def application_from_cashflow(payload: Mapping, existing_exposure: Decimal = Dec
         settlement_lag_days=int(payload.get("settlement_lag_days", 15)),
         payout_days=[date(d) for d in payload.get("payout_days", [])],
         existing_exposure=existing_exposure,
+        term_p10=None if col.get("term_p10") is None else float(col["term_p10"]),
     )
 
 

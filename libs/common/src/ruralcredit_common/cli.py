@@ -21,7 +21,7 @@ def _up(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from ruralcredit_common import demo
 
-    app = demo.run(args.url, Path(args.var) / "demo-keys.json", amount=args.amount, term_days=args.term)
+    app = demo.run(args.url, Path(args.var) / "demo-keys.json", amount=args.amount, term_days=args.term, seed_value=args.seed)
     print(demo.describe(app))
 
 
@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="drive one scenario against the running suite and print the decision")
     p.add_argument("--url", default="http://127.0.0.1:8001")
     p.add_argument("--var", default=os.environ.get("RURALCREDIT_VAR", "var"))
-    p.add_argument("--amount", default="30000.00")
-    p.add_argument("--term", type=int, default=90)
+    p.add_argument("--amount", default="20000.00")
+    p.add_argument("--term", type=int, default=60)
+    p.add_argument("--seed", type=int, default=21, help="which simulated village shop pushes its sales")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("dlq", help="dead-letter topics")

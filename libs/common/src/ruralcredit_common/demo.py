@@ -81,7 +81,7 @@ def sales_rows(merchant_ref: str, days: int, seed_value: int, today: dt.date, ki
     return orders, payouts
 
 
-def run(base_url: str, keys_path: Path, *, amount: str = "30000.00", term_days: int = 90, seed_value: int = 7, timeout: float = 30) -> dict[str, Any]:
+def run(base_url: str, keys_path: Path, *, amount: str = "20000.00", term_days: int = 60, seed_value: int = 21, timeout: float = 30) -> dict[str, Any]:
     """Drive the scenario and return the application with its decision."""
     if not keys_path.exists():
         raise StartupError(f"no demo keys at {keys_path}: start the suite first (make run)")
@@ -128,10 +128,10 @@ def describe(app: dict[str, Any]) -> str:
         f"  PD {d['pd']:.2%}  grade {d['grade']}  limit {d['limit']} CNY  term {d['term_days']} days  model {d['model_version']}",
     ]
     if d.get("rate"):
-        r = d["rate"]
+        r = {k: float(v) for k, v in d["rate"].items()}
         lines.append(
             f"  annual rate {r['annual_rate']:.2%} = benchmark {r['benchmark']:.2%} + funding/operating {r['funding_and_operating']:.2%}"
-            f" + expected loss {r['expected_loss']:.2%} + margin {r['margin']:.2%}{' (capped)' if r['capped'] else ''}"
+            f" + expected loss {r['expected_loss']:.2%} + margin {r['margin']:.2%}{' (capped)' if d['rate']['capped'] else ''}"
         )
     for reason in d.get("reasons", [])[:3]:
         lines.append(f"  reason {reason['code']}: {reason['text_en']} / {reason['text_zh']}")

@@ -146,6 +146,16 @@ async def internal_caller(request: Request, key: str | None = Security(_service_
         raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "ApiKey"})
 
 
+def service_app(runtime: Any, *, title: str, description: str, routers: list[Any]) -> FastAPI:
+    """A service's FastAPI app: the runtime in its state, the shared install, its routers."""
+    app = FastAPI(title=title, version="1.0", description=description)
+    app.state.runtime = runtime
+    install(app, service=runtime.name, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
 def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[[], tuple[bool, dict[str, bool]]]) -> None:
     """Add error handlers, request ids, metrics, body limit and /healthz, /readyz, /metrics."""
 

@@ -18,16 +18,11 @@ MIGRATIONS = "ruralcredit_applications:migrations"
 
 def make_app(runtime: Runtime) -> FastAPI:
     """The HTTP API."""
-    app = FastAPI(
-        title="Rural credit: applications",
-        version="1.0",
+    return http.service_app(
+        runtime, title="Rural credit: applications",
         description="Platforms push merchants' sales; loan officers submit applications and read decisions.",
+        routers=[m.router for m in (admin, platform, officer, evidence, insight)],
     )
-    app.state.runtime = runtime
-    http.install(app, service=NAME, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
-    for module in (admin, platform, officer, evidence, insight):
-        app.include_router(module.router)
-    return app
 
 
 def build(settings: Settings | None = None) -> Runtime:

@@ -22,12 +22,10 @@ MIGRATIONS = "ruralcredit_cashflow:migrations"
 
 def make_app(runtime: Runtime) -> FastAPI:
     """The HTTP API."""
-    app = FastAPI(title="Rural credit: cashflow", version="1.0",
-                  description="Forecasts of merchants' sales and platform collections.")
-    app.state.runtime = runtime
-    http.install(app, service=NAME, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
-    app.include_router(api.router)
-    return app
+    return http.service_app(
+        runtime, title="Rural credit: cashflow",
+        description="Forecasts of merchants' sales and platform collections.", routers=[api.router],
+    )
 
 
 def ensure_forecaster(runtime: Runtime) -> None:

@@ -19,15 +19,11 @@ MIGRATIONS = "ruralcredit_scoring:migrations"
 
 def make_app(runtime: Runtime) -> FastAPI:
     """The HTTP API."""
-    app = FastAPI(
-        title="Rural credit: scoring",
-        version="1.0",
-        description="PD, grade, limit, risk-based price and reasons for merchants' applications.",
+    app = http.service_app(
+        runtime, title="Rural credit: scoring",
+        description="PD, grade, limit, risk-based price and reasons for merchants' applications.", routers=[api.router],
     )
-    app.state.runtime = runtime
     app.state.engine = runtime.state["engine"]
-    http.install(app, service=NAME, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
-    app.include_router(api.router)
     return app
 
 

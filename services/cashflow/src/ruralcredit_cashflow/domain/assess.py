@@ -6,6 +6,7 @@ scoring training and the live service run the same code.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,6 +70,19 @@ def horizon_for(term_days: np.ndarray, profile: st.SettlementProfile) -> int:
     return int(np.clip((np.asarray(term_days) + cycle).max(), 1, MAX_HORIZON))
 
 
+def _quiet(fn):  # type: ignore[no-untyped-def]
+    """Run `fn` with numpy's warnings off: empty and all-NaN windows (new merchants, gaps) are handled explicitly inside."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_quiet
 def assess_batch(
     batch: SeriesBatch,
     *,
@@ -88,38 +102,6 @@ def assess_batch(
     ``horizon`` defaults to term + one settlement cycle; features only read days 1..term,
     so any horizon ≥ the longest term gives the same features.
     """
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        # empty and all-NaN windows (new merchants, gaps) are handled explicitly inside
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _assess_batch(
-            batch,
-            amount=amount,
-            term_days=term_days,
-            annual_rate_guess=annual_rate_guess,
-            declared_lag=declared_lag,
-            settlement=settlement,
-            forecaster=forecaster,
-            inflows=inflows,
-            outflows=outflows,
-            opening_balance=opening_balance,
-            horizon=horizon,
-        )
-
-
-def _assess_batch(
-    batch: SeriesBatch,
-    *,
-    amount,
-    term_days,
-    annual_rate_guess,
-    declared_lag=15,
-    settlement: st.SettlementProfile | None = None,
-    forecaster: Forecaster | None = None,
-    inflows: np.ndarray | None = None,
-    outflows: np.ndarray | None = None,
-    opening_balance=0.0,
-    horizon: int | None = None,
-) -> BatchAssessment:
     n = batch.n
     amount = np.broadcast_to(np.asarray(amount, float), (n,))
     term = np.broadcast_to(np.asarray(term_days, int), (n,))

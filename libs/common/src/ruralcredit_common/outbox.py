@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -107,8 +108,7 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set, backing off while the broker or database is unavailable."""
         backoff = 0.0
-        last_purge = 0.0
-        import time
+        last_purge = last_gauge = 0.0
 
         while not stop.is_set():
             try:
@@ -116,7 +116,10 @@ class OutboxRelay:
                 if backoff:
                     log.info("outbox relay recovered", extra={"published": n})
                 backoff = 0.0
-                metrics.OUTBOX_PENDING.labels(self.service).set(self.pending())
+                # The idle loop runs many times a second; the gauge needs no more than one count a second.
+                if time.monotonic() - last_gauge > 1:
+                    metrics.OUTBOX_PENDING.labels(self.service).set(self.pending())
+                    last_gauge = time.monotonic()
                 if time.monotonic() - last_purge > 600:
                     self.purge_sent()
                     last_purge = time.monotonic()

@@ -45,11 +45,16 @@ def term_p10_for(term_days: int, requested_term: int, requested_term_p10: float 
     """
     if requested_term_p10 is None:
         return None
-    daily_sum = sum(max(float(x), 0.0) for x in daily_p10[:requested_term])
+    daily_sum = _collected(daily_p10, requested_term)
     if daily_sum <= 0:
         return max(requested_term_p10, 0.0) if term_days >= requested_term else 0.0
     factor = max(requested_term_p10, 0.0) / daily_sum
-    return factor * sum(max(float(x), 0.0) for x in daily_p10[:term_days])
+    return factor * _collected(daily_p10, term_days)
+
+
+def _collected(daily: Sequence[float], days: int) -> float:
+    """Sum of the first `days` daily amounts, negative forecasts counted as nothing."""
+    return sum(x for x in map(float, daily[:days]) if x > 0)
 
 
 def size_limit(
@@ -64,7 +69,7 @@ def size_limit(
     """Limit = min(share of P10 collections over the term, product maximum, requested, exposure headroom)."""
     # Without the forecaster's total, the sum of daily P10s stands in (conservative), and a
     # forecast shorter than the term counts as nothing beyond its end.
-    p10 = yuan(term_p10 if term_p10 is not None else sum(max(float(x), 0.0) for x in daily_p10[:term_days]))
+    p10 = yuan(term_p10 if term_p10 is not None else _collected(daily_p10, term_days))
     caps = {
         "p10_collections": yuan(p10 * cfg.collection_share),
         "product_max": cfg.product_max,

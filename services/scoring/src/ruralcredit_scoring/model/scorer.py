@@ -75,9 +75,13 @@ class Scorer:
 
     def remedy(self, features: Mapping[str, object]):
         """A function (feature, target PD) -> the value of that feature alone that would reach it."""
-        base = self.vector(features)
+        # Built on first use: only referred and declined applicants are told what would change.
+        cached: list[np.ndarray] = []
 
         def find(feature: str, target_pd: float) -> float | None:
+            if not cached:
+                cached.append(self.vector(features))
+            base = cached[0]
             i = self.index.get(feature)
             direction = -self.monotone.get(feature, 0)  # the risk-lowering direction
             if i is None or direction == 0 or feature not in self.range or math.isnan(base[0, i]):

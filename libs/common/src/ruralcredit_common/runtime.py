@@ -53,6 +53,15 @@ class Runtime:
     role: str = "all"
     failed: bool = False
 
+    @classmethod
+    def create(cls, *, name: str, settings: ServiceSettings, base: Any, **parts: Any) -> Runtime:
+        """A service's runtime: JSON logging configured, its engine and session factory made."""
+        from ruralcredit_common import logging as rc_logging
+
+        rc_logging.configure(name, settings.log_level)
+        engine = db.create_db_engine(settings.database_url)
+        return cls(name=name, settings=settings, engine=engine, factory=db.session_factory(engine), base=base, **parts)
+
     def __post_init__(self) -> None:
         self.relay = OutboxRelay(
             service=self.name,

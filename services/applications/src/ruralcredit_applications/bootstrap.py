@@ -8,8 +8,7 @@ from ruralcredit_applications import consumer
 from ruralcredit_applications.api import admin, evidence, insight, officer, platform
 from ruralcredit_applications.orm import Base
 from ruralcredit_applications.settings import Settings, get_settings
-from ruralcredit_common import db, http
-from ruralcredit_common import logging as rc_logging
+from ruralcredit_common import http
 from ruralcredit_common.runtime import Runtime
 
 NAME = "applications"
@@ -28,9 +27,7 @@ def make_app(runtime: Runtime) -> FastAPI:
 def build(settings: Settings | None = None) -> Runtime:
     """The service's runtime from settings (read from the environment by default)."""
     settings = settings or get_settings()
-    rc_logging.configure(NAME, settings.log_level)
-    engine = db.create_db_engine(settings.database_url)
-    return Runtime(
-        name=NAME, settings=settings, engine=engine, factory=db.session_factory(engine), base=Base,
+    return Runtime.create(
+        name=NAME, settings=settings, base=Base,
         migrations=MIGRATIONS, make_app=make_app, topics=consumer.TOPICS, handler=consumer.handle,
     )

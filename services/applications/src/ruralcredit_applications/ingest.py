@@ -8,6 +8,7 @@ keying by merchant keeps each merchant's increments in order on one partition.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -91,29 +92,15 @@ def ingest_orders(session: Session, platform: Platform, rows: list[Any], *, now:
     """Store new orders, report duplicates and bad rows, queue the daily increments."""
     checked, result = _prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
     merchants = resolve_merchants(session, platform.id, checked)
-    values = [
-        {
-            "platform_id": platform.id,
-            "order_id": r.order_id,
-            "merchant_id": merchants[r.merchant_ref],
-            "sold_at": r.sold_at,
-            "amount": r.amount,
-            "refunded": Decimal("0.00"),
-            "category": r.category,
-        }
-        for r in checked.valid.values()
-    ]
-    inserted = insert_new(session, Order, values, "order_id")
+    new = _store_new(session, Order, "order_id", checked, result, lambda r: {
+        "platform_id": platform.id, "order_id": r.order_id, "merchant_id": merchants[r.merchant_ref],
+        "sold_at": r.sold_at, "amount": r.amount, "refunded": Decimal("0.00"), "category": r.category,
+    })
     inc = new_increments()
-    for index, r in checked.valid.items():
-        if r.order_id not in inserted:
-            result.duplicates.append(index)
-            continue
+    for r in new:
         day = inc[merchants[r.merchant_ref]][business_day(r.sold_at)]
         day.orders += 1
         day.gross_sales += r.amount
-    result.accepted = len(inserted)
-    result.errors = checked.errors
     _emit(session, platform, inc)
     return result
 
@@ -175,27 +162,29 @@ def ingest_payouts(session: Session, platform: Platform, rows: list[Any], *, now
     """Store new payouts (settlements) to the platform's merchants."""
     checked, result = _prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
     merchants = resolve_merchants(session, platform.id, checked)
-    values = [
-        {
-            "platform_id": platform.id,
-            "payout_id": r.payout_id,
-            "merchant_id": merchants[r.merchant_ref],
-            "paid_at": r.paid_at,
-            "amount": r.amount,
-        }
-        for r in checked.valid.values()
-    ]
-    inserted = insert_new(session, Payout, values, "payout_id")
+    new = _store_new(session, Payout, "payout_id", checked, result, lambda r: {
+        "platform_id": platform.id, "payout_id": r.payout_id, "merchant_id": merchants[r.merchant_ref],
+        "paid_at": r.paid_at, "amount": r.amount,
+    })
     inc = new_increments()
-    for index, r in checked.valid.items():
-        if r.payout_id not in inserted:
-            result.duplicates.append(index)
-            continue
+    for r in new:
         inc[merchants[r.merchant_ref]][business_day(r.paid_at)].payouts += r.amount
-    result.accepted = len(inserted)
-    result.errors = checked.errors
     _emit(session, platform, inc)
     return result
+
+
+def _store_new(session: Session, model: Any, key: str, checked: Checked, result: BatchResult, to_row: Callable[[Any], dict[str, Any]]) -> list[Any]:
+    """Insert the valid rows not stored before, report the others as duplicates; returns the new rows."""
+    inserted = insert_new(session, model, [to_row(r) for r in checked.valid.values()], key)
+    new = []
+    for index, r in checked.valid.items():
+        if getattr(r, key) in inserted:
+            new.append(r)
+        else:
+            result.duplicates.append(index)
+    result.accepted = len(inserted)
+    result.errors = checked.errors
+    return new
 
 
 def _emit(session: Session, platform: Platform, inc: Increments) -> None:

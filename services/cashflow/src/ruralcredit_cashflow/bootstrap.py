@@ -11,8 +11,7 @@ from ruralcredit_cashflow.assessment import forecaster
 from ruralcredit_cashflow.domain.forecast.training import train_simulated
 from ruralcredit_cashflow.orm import Base
 from ruralcredit_cashflow.settings import Settings, get_settings
-from ruralcredit_common import db, http
-from ruralcredit_common import logging as rc_logging
+from ruralcredit_common import http
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.runtime import Runtime
 
@@ -57,10 +56,8 @@ def load_forecaster_or_fail(runtime: Runtime) -> None:
 def build(settings: Settings | None = None) -> Runtime:
     """The service's runtime from settings (read from the environment by default)."""
     settings = settings or get_settings()
-    rc_logging.configure(NAME, settings.log_level)
-    engine = db.create_db_engine(settings.database_url)
-    return Runtime(
-        name=NAME, settings=settings, engine=engine, factory=db.session_factory(engine), base=Base,
+    return Runtime.create(
+        name=NAME, settings=settings, base=Base,
         migrations=MIGRATIONS, make_app=make_app, topics=consumer.TOPICS, handler=consumer.make_handler(settings),
         prepare_hook=ensure_forecaster, start_hook=load_forecaster_or_fail,
     )

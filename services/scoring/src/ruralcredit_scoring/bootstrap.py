@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ruralcredit_common import db, http
-from ruralcredit_common import logging as rc_logging
+from ruralcredit_common import http
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.runtime import Runtime
 from ruralcredit_scoring import api, consumer
@@ -49,13 +48,9 @@ def ensure_model(runtime: Runtime) -> None:
 def build(settings: Settings | None = None) -> Runtime:
     """The service's runtime; a missing or corrupt promoted model fails here, with one line."""
     settings = settings or get_settings()
-    rc_logging.configure(NAME, settings.log_level)
-    engine = db.create_db_engine(settings.database_url)
-    runtime = Runtime(
+    runtime = Runtime.create(
         name=NAME,
         settings=settings,
-        engine=engine,
-        factory=db.session_factory(engine),
         base=Base,
         migrations=MIGRATIONS,
         make_app=make_app,

@@ -26,10 +26,23 @@ def test_reason_text_follows_the_side_of_the_median():
 
 def test_remedy_value_finds_first_value_reaching_target():
     # PD falls linearly as coverage rises from 0.5 to 2.5
-    value = remedy_value(0.5, +1, 2.5, lambda vs: [0.2 - 0.1 * (v - 0.5) for v in vs], target_pd=0.1)
+    value = remedy_value(0.5, +1, 2.5, lambda v: 0.2 - 0.1 * (v - 0.5), target_pd=0.1)
     assert value == pytest.approx(1.5, abs=0.05)
-    assert remedy_value(0.5, +1, 2.5, lambda vs: [0.9 for _ in vs], target_pd=0.1) is None
-    assert remedy_value(3.0, +1, 2.5, lambda vs: [0.0 for _ in vs], target_pd=0.1) is None
+    assert remedy_value(0.5, +1, 2.5, lambda v: 0.9, target_pd=0.1) is None
+    assert remedy_value(3.0, +1, 2.5, lambda v: 0.0, target_pd=0.1) is None
+    # Lowering a feature that raises risk: falls as the value drops from 2.0 towards 0.
+    assert remedy_value(2.0, -1, 0.0, lambda v: 0.05 * v, target_pd=0.05) == pytest.approx(1.0, abs=0.05)
+
+
+def test_remedy_bisection_agrees_with_scanning_every_step():
+    # Stepwise, flat in places, as a tree ensemble is: the first grid step at or below target.
+    def pd_at(v: float) -> float:
+        return 0.3 - 0.05 * int(v * 4) / 4
+
+    for target in (0.29, 0.25, 0.2, 0.17, 0.15, 0.11):
+        grid = [0.1 + (3.0 - 0.1) * (k + 1) / 48 for k in range(48)]
+        first = next((v for v in grid if pd_at(v) <= target), None)
+        assert remedy_value(0.1, +1, 3.0, pd_at, target_pd=target) == first
 
 
 def test_policy_text_fills_in_configured_figures():

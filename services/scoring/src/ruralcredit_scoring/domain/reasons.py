@@ -233,19 +233,32 @@ def remedy_value(
     current: float,
     direction: int,
     bound: float,
-    pd_at: Callable[[Sequence[float]], Sequence[float]],
+    pd_at: Callable[[float], float],
     target_pd: float,
     steps: int = 48,
 ) -> float | None:
-    """Smallest change of one feature (towards bound, in its risk-lowering direction) that brings PD to target_pd."""
+    """Smallest change of one feature (towards bound, in its risk-lowering direction) that brings PD to target_pd.
+
+    The PD may only fall along that direction (the model is monotone in every feature that has
+    one), so the first step of the grid that reaches the target is found by bisection: six
+    evaluations instead of 48.
+    """
     if direction == 0 or (bound - current) * direction <= 0:
         return None
-    grid = [current + (bound - current) * (k + 1) / steps for k in range(steps)]
-    # One batched call keeps a decline's remedy within the latency budget.
-    for v, p in zip(grid, pd_at(grid)):
-        if p <= target_pd:
-            return v
-    return None
+
+    def value(k: int) -> float:
+        return current + (bound - current) * (k + 1) / steps
+
+    if pd_at(value(steps - 1)) > target_pd:
+        return None
+    lo, hi = 0, steps - 1  # the answer is in [lo, hi]; step hi reaches the target
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pd_at(value(mid)) <= target_pd:
+            hi = mid
+        else:
+            lo = mid + 1
+    return value(hi)
 
 
 def improve_text(feature: str, value: float, grade: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 from ruralcredit_scoring.domain import Application, Decision, ModelOutput, PolicyConfig, PricingConfig, decide
 from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING
 from ruralcredit_scoring.domain.reasons import remedy_value
+from ruralcredit_scoring.model.predictor import Predictor
 from ruralcredit_scoring.model.registry import LoadedModel, ModelLoadError, Registry
 
 
@@ -25,6 +26,7 @@ class Scorer:
         meta = model.metadata
         self.version = model.version
         self.booster = model.booster
+        self.predictor = Predictor(model.booster)
         self.calibrator = model.calibrator
         self.pcfg, self.rcfg = pcfg, rcfg
         self.features: list[str] = list(meta["features"])
@@ -63,13 +65,12 @@ class Scorer:
 
     def pd(self, features: Mapping[str, object]) -> float:
         """Calibrated PD of one feature mapping."""
-        return float(self.calibrator(self.booster.predict(self.vector(features), raw_score=True, num_threads=1))[0])
+        return self.calibrator.one(self.predictor.raw_one(self.vector(features)[0]))
 
     def explain(self, features: Mapping[str, object]) -> ModelOutput:
         """Calibrated PD and each feature's contribution (log-odds) minus its portfolio average."""
-        # One thread: on a busy host a second OpenMP thread waiting for a core costs milliseconds.
-        contrib = self.booster.predict(self.vector(features), pred_contrib=True, num_threads=1)[0]
-        p = float(self.calibrator(contrib.sum())[()])
+        contrib = self.predictor.contrib_one(self.vector(features)[0])
+        p = self.calibrator.one(float(contrib.sum()))
         deltas = dict(zip(self.features, (contrib[:-1] - self.baseline).tolist()))
         return ModelOutput(p, deltas, self.used, self.version, self.medians)
 
@@ -80,20 +81,20 @@ class Scorer:
 
         def find(feature: str, target_pd: float) -> float | None:
             if not cached:
-                cached.append(self.vector(features))
+                cached.append(self.vector(features)[0])
             base = cached[0]
             i = self.index.get(feature)
             direction = -self.monotone.get(feature, 0)  # the risk-lowering direction
-            if i is None or direction == 0 or feature not in self.range or math.isnan(base[0, i]):
+            if i is None or direction == 0 or feature not in self.range or math.isnan(base[i]):
                 return None
             lo, hi = self.range[feature]
+            row = base.copy()
 
-            def pd_at(values: Sequence[float]) -> np.ndarray:
-                rows = np.repeat(base, len(values), axis=0)
-                rows[:, i] = values
-                return self.calibrator(self.booster.predict(rows, raw_score=True, num_threads=1))
+            def pd_at(value: float) -> float:
+                row[i] = value
+                return self.calibrator.one(self.predictor.raw_one(row))
 
-            return remedy_value(float(base[0, i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
+            return remedy_value(float(base[i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
 
         return find
 

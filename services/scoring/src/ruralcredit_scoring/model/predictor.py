@@ -1,0 +1,115 @@
+"""LightGBM prediction for one applicant at a time, through the C API's fast paths.
+
+`Booster.predict` checks its arguments and builds a predictor on every call: about 30 µs, more
+than the trees themselves cost for one row. The C API's single-row fast path keeps a prepared
+configuration (one per thread: it is not safe to share) and predicts a row in a few microseconds;
+a small batch (the remedy search) goes straight to `LGBM_BoosterPredictForMat`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import lightgbm as lgb
+import numpy as np
+from lightgbm.basic import _LIB, _safe_call
+
+# Constants of LightGBM's c_api.h.
+_RAW_SCORE, _CONTRIB = 1, 3
+_FLOAT64 = 1
+_ROW_MAJOR = 1
+# One thread: on a busy host a second OpenMP thread waiting for a core costs milliseconds.
+_PARAMS = ctypes.c_char_p(b"num_threads=1")
+
+
+class _ThreadState:
+    """One thread's prepared configurations and output buffers."""
+
+    def __init__(self, handle: ctypes.c_void_p, n_features: int, num_iteration: int) -> None:
+        self.raw_config = _fast_config(handle, _RAW_SCORE, n_features, num_iteration)
+        self.contrib_config = _fast_config(handle, _CONTRIB, n_features, num_iteration)
+        self.raw_out = np.empty(1)
+        self.contrib_out = np.empty(n_features + 1)
+        self.raw_ptr = self.raw_out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        self.contrib_ptr = self.contrib_out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        self.out_len = ctypes.c_int64()
+
+    def free(self) -> None:
+        _safe_call(_LIB.LGBM_FastConfigFree(self.raw_config))
+        _safe_call(_LIB.LGBM_FastConfigFree(self.contrib_config))
+
+
+def _fast_config(handle: ctypes.c_void_p, predict_type: int, n_features: int, num_iteration: int) -> ctypes.c_void_p:
+    config = ctypes.c_void_p()
+    _safe_call(
+        _LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
+            handle, ctypes.c_int(predict_type), ctypes.c_int(0), ctypes.c_int(num_iteration),
+            ctypes.c_int(_FLOAT64), ctypes.c_int32(n_features), _PARAMS, ctypes.byref(config),
+        )
+    )
+    return config
+
+
+class Predictor:
+    """Raw scores and per-feature contributions of a booster, the same numbers `Booster.predict` gives."""
+
+    def __init__(self, booster: lgb.Booster) -> None:
+        self._booster = booster  # the configurations point into it: it must outlive them
+        self._handle = booster._handle
+        self.n_features = booster.num_feature()
+        # As Booster.predict: the best iteration when early stopping recorded one, else all trees.
+        self._num_iteration = booster.best_iteration if booster.best_iteration > 0 else -1
+        self._local = threading.local()
+        self._states: list[_ThreadState] = []
+        self._lock = threading.Lock()
+
+    def _state(self) -> _ThreadState:
+        state = getattr(self._local, "state", None)
+        if state is None:
+            state = _ThreadState(self._handle, self.n_features, self._num_iteration)
+            with self._lock:
+                self._states.append(state)
+            self._local.state = state
+        return state
+
+    def _row(self, row: np.ndarray) -> ctypes.c_void_p:
+        if row.shape != (self.n_features,) or row.dtype != np.float64 or not row.flags.c_contiguous:
+            raise ValueError(f"expected a contiguous float64 row of {self.n_features} features, got {row.dtype} {row.shape}")
+        return ctypes.c_void_p(row.ctypes.data)
+
+    def raw_one(self, row: np.ndarray) -> float:
+        """The raw score (log-odds) of one row."""
+        s = self._state()
+        _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFast(s.raw_config, self._row(row), ctypes.byref(s.out_len), s.raw_ptr))
+        return float(s.raw_out[0])
+
+    def contrib_one(self, row: np.ndarray) -> np.ndarray:
+        """Each feature's contribution to one row's raw score, then the expected value (as pred_contrib)."""
+        s = self._state()
+        _safe_call(
+            _LIB.LGBM_BoosterPredictForMatSingleRowFast(s.contrib_config, self._row(row), ctypes.byref(s.out_len), s.contrib_ptr)
+        )
+        return s.contrib_out.copy()
+
+    def raw(self, rows: np.ndarray) -> np.ndarray:
+        """Raw scores of a few rows, in one call on the calling thread."""
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        n, k = rows.shape
+        if k != self.n_features:
+            raise ValueError(f"expected {self.n_features} features, got {k}")
+        out = np.empty(n)
+        out_len = ctypes.c_int64()
+        _safe_call(
+            _LIB.LGBM_BoosterPredictForMat(
+                self._handle, ctypes.c_void_p(rows.ctypes.data), ctypes.c_int(_FLOAT64), ctypes.c_int32(n),
+                ctypes.c_int32(k), ctypes.c_int(_ROW_MAJOR), ctypes.c_int(_RAW_SCORE), ctypes.c_int(0),
+                ctypes.c_int(self._num_iteration), _PARAMS, ctypes.byref(out_len),
+                out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+            )
+        )
+        return out
+
+    def __del__(self) -> None:
+        for state in getattr(self, "_states", ()):
+            state.free()

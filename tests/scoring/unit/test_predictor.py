@@ -1,0 +1,68 @@
+"""The C API fast paths give Booster.predict's numbers, on every thread, for every kind of row."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from ruralcredit_scoring.model.calibration import Calibrator
+from ruralcredit_scoring.model.predictor import Predictor
+
+
+@pytest.fixture(scope="module")
+def rows(trained_scorer, book):
+    x = trained_scorer.matrix(book.head(300))
+    x[5, :3] = np.nan  # missing features take the trees' default direction
+    return x
+
+
+def test_single_rows_match_booster_predict(trained_scorer, rows):
+    booster = trained_scorer.booster
+    p = Predictor(booster)
+    raw = booster.predict(rows, raw_score=True)
+    contrib = booster.predict(rows, pred_contrib=True)
+    for i in range(len(rows)):
+        assert p.raw_one(rows[i]) == pytest.approx(raw[i], abs=1e-12)
+        np.testing.assert_allclose(p.contrib_one(rows[i]), contrib[i], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(p.raw(rows), raw, rtol=0, atol=1e-12)
+
+
+def test_each_thread_gets_its_own_buffers(trained_scorer, rows):
+    p = Predictor(trained_scorer.booster)
+    expected = trained_scorer.booster.predict(rows, pred_contrib=True)
+    failures: list[int] = []
+
+    def work(offset: int) -> None:
+        for k in range(400):
+            i = (offset + k) % len(rows)
+            if not np.allclose(p.contrib_one(rows[i]), expected[i], rtol=0, atol=1e-12):
+                failures.append(i)
+
+    threads = [threading.Thread(target=work, args=(n * 37,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+def test_rejects_a_row_of_the_wrong_width(trained_scorer):
+    p = Predictor(trained_scorer.booster)
+    with pytest.raises(ValueError, match="features"):
+        p.raw_one(np.zeros(p.n_features + 1))
+    with pytest.raises(ValueError, match="features"):
+        p.raw(np.zeros((2, p.n_features - 1)))
+
+
+@pytest.mark.parametrize(
+    "calibrator",
+    [
+        Calibrator("isotonic", (-2.0, -1.0, 0.5, 3.0), (0.01, 0.05, 0.2, 0.7)),
+        Calibrator("platt", a=1.3, b=-2.0),
+    ],
+)
+def test_one_score_calibrates_as_the_vector_form(calibrator):
+    raws = [-1e6, -800.0, -5.0, -2.0, -1.5, -1.0, 0.0, 0.5, 1.7, 3.0, 9.0, 800.0]
+    with np.errstate(over="ignore"):  # exp(800) is inf in the vector form, as it should be
+        expected = calibrator(np.array(raws))
+    np.testing.assert_allclose([calibrator.one(r) for r in raws], expected, rtol=0, atol=1e-15)

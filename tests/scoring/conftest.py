@@ -1,4 +1,4 @@
-"""Fixtures for the scorer's unit tests: a small synthetic loan book with a known PD."""
+"""Fixtures for the scorer's tests: a small synthetic loan book with a known PD, and a model trained on it."""
 
 from __future__ import annotations
 

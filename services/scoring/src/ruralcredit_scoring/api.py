@@ -10,7 +10,8 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ruralcredit_common.contracts.decisions import DecisionMade
 from ruralcredit_common.db import utcnow
@@ -20,6 +21,19 @@ from ruralcredit_scoring.convert import to_contract
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(internal_caller)])
 
 Daily = Annotated[list[float], Field(max_length=400)]
+
+
+class WhatIfCollections(BaseModel):
+    """Expected daily collections from the day after as_of, as the cashflow service forecasts them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: dt.date | None = None
+    p10: Daily
+    p50: Daily = []
+    p90: Daily = []
+    # P10 of the total over the requested term; without it the sum of daily P10s stands in.
+    term_p10: float | None = Field(default=None, ge=0)
 
 
 class WhatIf(BaseModel):
@@ -55,19 +69,28 @@ class WhatIf(BaseModel):
     as_of: dt.date
     settlement_lag_days: int = Field(default=15, ge=0, le=120)
     features: dict[str, float] = Field(max_length=200)
-    collections: dict[str, dt.date | float | Daily]
+    collections: WhatIfCollections
     payout_days: list[dt.date] = Field(default_factory=list, max_length=400)
     existing_exposure: Decimal = Field(default=Decimal("0.00"), ge=0)
 
 
-@router.post("/score", response_model=DecisionMade, summary="What-if: decide an application without recording it")
-async def what_if(body: WhatIf, request: Request) -> Response:
+_WHAT_IF_BODY = {"required": True, "content": {"application/json": {"schema": WhatIf.model_json_schema()}}}
+
+
+@router.post(
+    "/score", response_model=DecisionMade, openapi_extra={"requestBody": _WHAT_IF_BODY},
+    summary="What-if: decide an application without recording it",
+)
+async def what_if(request: Request) -> Response:
     """The decision the promoted model and policy would make, with reasons; nothing is stored."""
-    engine = request.app.state.engine
-    if "p10" not in body.collections:
-        raise HTTPException(422, {"errors": [{"field": "collections.p10", "in": "body", "reason": "required"}]})
+    # Validated straight from the bytes: parsing to Python objects first and validating those
+    # costs more than the scoring itself.
+    try:
+        body = WhatIf.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]) from None
     # Scoring takes well under a millisecond: done inline, a thread hop would cost more.
-    decision = engine.decide(body.model_dump(), body.existing_exposure)
+    decision = request.app.state.engine.decide(body.model_dump(), body.existing_exposure)
     # The payload is built and validated by to_contract; serialising it again through the
     # response model would only validate it twice.
     return Response(to_contract(decision, utcnow()).model_dump_json(), media_type="application/json")

@@ -7,10 +7,15 @@ import asyncio
 import time
 
 
-async def _connection(host: str, port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
+async def _connection(
+    host: str, port: int, requests: list[bytes], first: int, stop_at: float, latencies: list[float], errors: list[int]
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
+    i = first
     try:
         while time.perf_counter() < stop_at:
+            request = requests[i % len(requests)]
+            i += 1
             t0 = time.perf_counter()
             writer.write(request)
             await writer.drain()
@@ -28,24 +33,34 @@ async def _connection(host: str, port: int, request: bytes, stop_at: float, late
         writer.close()
 
 
-def run(url: str, path: str, body: bytes, headers: dict[str, str], *, connections: int, seconds: float) -> dict[str, float]:
-    """POST `body` to `path` over `connections` connections for `seconds`; requests/s and latency percentiles."""
+def run(
+    url: str, path: str, bodies: list[bytes], headers: dict[str, str], *, connections: int, seconds: float
+) -> dict[str, float]:
+    """POST the bodies in turn to `path` over `connections` connections for `seconds`; requests/s and latency percentiles."""
     host, port = url.removeprefix("http://").split(":")
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    requests = [
+        (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}"
+         f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        for body in bodies
+    ]
     latencies: list[float] = []
     errors: list[int] = []
 
     async def main() -> float:
         stop_at = time.perf_counter() + seconds
         t0 = time.perf_counter()
-        await asyncio.gather(*(_connection(host, int(port), request, stop_at, latencies, errors) for _ in range(connections)))
+        # Each connection starts at its own place in the list, so the server sees the whole mix at once.
+        step = max(1, len(requests) // connections)
+        await asyncio.gather(*(
+            _connection(host, int(port), requests, c * step, stop_at, latencies, errors) for c in range(connections)
+        ))
         return time.perf_counter() - t0
 
     wall = asyncio.run(main())
     lat = sorted(latencies)
     return {
         "requests": len(lat), "errors": len(errors), "rps": len(lat) / wall,
-        "p50_ms": lat[len(lat) // 2] * 1000, "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+        "p50_ms": lat[len(lat) // 2] * 1000, "p90_ms": lat[int(len(lat) * 0.9)] * 1000,
+        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "max_ms": lat[-1] * 1000,
     }

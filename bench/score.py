@@ -123,16 +123,27 @@ def bench_http(ctx: Context, connections: int = 32, seconds: float = 10.0) -> di
     sys.path.insert(0, str(here))
     import _load
 
-    app = ctx.apps[0]
-    body = orjson.dumps({
-        "merchant_id": app.merchant_id, "amount": str(app.amount), "term_days": app.term_days, "as_of": str(app.as_of),
-        "features": dict(app.features), "collections": {"p10": list(app.daily_p10), "p50": list(app.daily_p50)},
-    })
+    # The first 200 applicants of the held-out portfolio, in turn: approvals, referrals and
+    # declines (whose reasons come with what would have to change) in their natural mix.
+    sample = ctx.apps[:200]
+    bodies = [
+        orjson.dumps({
+            "merchant_id": a.merchant_id, "amount": str(a.amount), "term_days": a.term_days, "as_of": str(a.as_of),
+            "features": dict(a.features), "collections": {"p10": list(a.daily_p10), "p50": list(a.daily_p50)},
+        })
+        for a in sample
+    ]
+    mix: dict[str, int] = {}
+    for a in sample:
+        outcome = ctx.scorer.decide(a).outcome
+        mix[outcome] = mix.get(outcome, 0) + 1
     tmp = Path(tempfile.mkdtemp(prefix="score-http-"))
     results = {}
     key = "bench-service-key-01"
     for name, cmd, env in (
-        ("bare", [sys.executable, "-m", "uvicorn", "--app-dir", str(here), "_bare_app:app", "--log-level", "warning"], {}),
+        # The same server settings as the service's runtime (asyncio loop, httptools parser).
+        ("bare", [sys.executable, "-m", "uvicorn", "--app-dir", str(here), "_bare_app:app", "--log-level", "warning",
+                  "--loop", "asyncio", "--http", "httptools"], {}),
         ("scoring", [sys.executable, "-m", "ruralcredit_scoring", "api"], {
             "SCORING_DATABASE_URL": f"sqlite:///{tmp}/s.db", "SCORING_REGISTRY_DIR": ctx.registry_dir,
             "SCORING_SERVICE_API_KEY": key, "SCORING_LOG_LEVEL": "WARNING", "SCORING_KAFKA_BOOTSTRAP": "127.0.0.1:1"}),
@@ -151,15 +162,15 @@ def bench_http(ctx: Context, connections: int = 32, seconds: float = 10.0) -> di
             else:
                 _wait_listening(port, proc)
             headers = {"X-API-Key": key}
-            _load.run(url, "/v1/score", body, headers, connections=connections, seconds=2)  # warm-up
-            results[name] = _load.run(url, "/v1/score", body, headers, connections=connections, seconds=seconds)
+            _load.run(url, "/v1/score", bodies, headers, connections=connections, seconds=2)  # warm-up
+            results[name] = _load.run(url, "/v1/score", bodies, headers, connections=connections, seconds=seconds)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     bare, ours = results["bare"], results["scoring"]
     return {"connections": connections, "bare_rps": bare["rps"], "bare_p99_ms": bare["p99_ms"], "scoring_rps": ours["rps"],
             "scoring_p50_ms": ours["p50_ms"], "scoring_p99_ms": ours["p99_ms"], "ratio": ours["rps"] / bare["rps"],
-            "errors": bare["errors"] + ours["errors"]}
+            "errors": bare["errors"] + ours["errors"], "outcome_mix": mix}
 
 
 SECTIONS: dict[str, Callable[[Context], dict[str, object]]] = {"single": bench_single, "batch": bench_batch, "http": bench_http}

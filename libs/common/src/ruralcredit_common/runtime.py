@@ -3,6 +3,7 @@ and the outbox relay as one process each or together."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -164,6 +165,10 @@ class Runtime:
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=10,
+            # httptools parses requests in C. The asyncio loop rather than uvloop: under a full
+            # closed-loop load uvloop served connections less evenly (p99 twice p50, against 1.3×).
+            loop="asyncio",
+            http="httptools",
         )
         server = _Server(config, self.stop)
 
@@ -173,6 +178,10 @@ class Runtime:
             server.should_exit = True
 
         threading.Thread(target=exit_when_stopped, daemon=True).start()
+        # What start-up loaded (libraries, the model) lives as long as the process: frozen, the
+        # collector stops walking it on every full collection, which showed as tail latency.
+        gc.collect()
+        gc.freeze()
         server.run()
 
 

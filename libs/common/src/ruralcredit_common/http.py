@@ -107,6 +107,8 @@ class Observe:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        # The labelled series, looked up once: routes are templates, so there are few of them.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,10 +130,16 @@ class Observe:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            metrics.HTTP_REQUESTS.labels(self.service, path, scope["method"], str(status[0])).inc()
-            metrics.HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
+            path = getattr(scope.get("route"), "path", "unmatched")
+            key = (path, scope["method"], status[0])
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = (
+                    metrics.HTTP_REQUESTS.labels(self.service, path, key[1], str(key[2])),
+                    metrics.HTTP_LATENCY.labels(self.service, path),
+                )
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)
 
 
 class _InternalCaller(APIKeyHeader):

@@ -10,7 +10,8 @@ from ruralcredit_scoring.domain import Decision
 
 def to_contract(d: Decision, decided_at: dt.datetime) -> decisions_v1.DecisionMade:
     """The decision as the event payload."""
-    return decisions_v1.DecisionMade(
+    # One validation of plain dicts: a model built per instalment and per reason took twice as long.
+    return decisions_v1.DecisionMade.model_validate(dict(
         application_id=d.application_id,
         merchant_id=d.merchant_id,
         outcome=d.outcome,
@@ -18,7 +19,7 @@ def to_contract(d: Decision, decided_at: dt.datetime) -> decisions_v1.DecisionMa
         grade=d.grade,
         limit=d.limit,
         term_days=d.term_days,
-        rate=decisions_v1.RateComponents(
+        rate=dict(
             benchmark=d.rate.benchmark,
             funding_and_operating=d.rate.funding_and_operating,
             expected_loss=d.rate.expected_loss,
@@ -30,11 +31,11 @@ def to_contract(d: Decision, decided_at: dt.datetime) -> decisions_v1.DecisionMa
         if d.rate
         else None,
         schedule=[
-            decisions_v1.Instalment(due=i.due, amount=i.amount, principal=i.principal, interest=i.interest)
+            dict(due=i.due, amount=i.amount, principal=i.principal, interest=i.interest)
             for i in d.schedule
         ],
         reasons=[
-            decisions_v1.Reason(
+            dict(
                 code=r.code,
                 feature=r.feature,
                 text_en=r.text_en,
@@ -52,4 +53,4 @@ def to_contract(d: Decision, decided_at: dt.datetime) -> decisions_v1.DecisionMa
         policy_version=d.policy_version,
         features=dict(d.features),
         decided_at=decided_at,
-    )
+    ))

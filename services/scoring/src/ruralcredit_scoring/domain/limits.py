@@ -54,7 +54,7 @@ def term_p10_for(term_days: int, requested_term: int, requested_term_p10: float 
 
 def _collected(daily: Sequence[float], days: int) -> float:
     """Sum of the first `days` daily amounts, negative forecasts counted as nothing."""
-    return sum(x for x in map(float, daily[:days]) if x > 0)
+    return float(sum(x for x in daily[:days] if x > 0))
 
 
 def size_limit(

@@ -44,14 +44,18 @@ class Scorer:
         self.bands = np.array([b for _, b in pcfg.grade_bands])
         self.grade_names = np.array([g for g, _ in pcfg.grade_bands] + ["E"])
 
-    def _value(self, name: str, v: object) -> float:
-        if name in self.categories:
-            return float(self.categories[name].get(str(v), math.nan)) if not isinstance(v, float) else v
-        return math.nan if v is None else float(v)  # type: ignore[arg-type]
-
     def vector(self, features: Mapping[str, object]) -> np.ndarray:
         """One row in model order; absent features are missing (NaN), extra ones are ignored."""
-        return np.array([[self._value(f, features.get(f)) for f in self.features]], dtype=float)
+        row = []
+        for f in self.features:
+            v = features.get(f)
+            if v is None:
+                row.append(math.nan)
+            elif f in self.categories and not isinstance(v, float):
+                row.append(float(self.categories[f].get(str(v), math.nan)))
+            else:
+                row.append(float(v))  # type: ignore[arg-type]
+        return np.array([row], dtype=float)
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows of a frame in model order, categoricals as codes."""

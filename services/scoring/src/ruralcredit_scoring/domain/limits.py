@@ -16,7 +16,8 @@ FEN = Decimal("0.01")
 
 def yuan(x: float | Decimal | str) -> Decimal:
     """Money in yuan with two places, rounded half up."""
-    return Decimal(str(x)).quantize(FEN, rounding=ROUND_HALF_UP)
+    # Floats go through their shortest repr, so 0.1 is 0.10 and not 0.1000000000000000055…
+    return (x if isinstance(x, Decimal) else Decimal(str(x))).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def align_term(requested_days: int, settlement_lag: int, cfg: PolicyConfig = DEFAULT_POLICY) -> int:

@@ -120,3 +120,21 @@ def test_every_endpoint_needs_a_key(api):
             url = path.replace("{", "").replace("}", "")
             r = api.client.request(method.upper(), url, json={})
             assert r.status_code == 401, f"{method.upper()} {path} answered {r.status_code} without a key"
+
+
+def test_the_merchants_produce_travels_with_its_sales(api):
+    _, plat = api.platform("P1")
+    farm = {"merchant_ref": "farm-1", "name": "Baise Mango Farm", "county": "Tianyang", "category": "fruit",
+            "onboarded_on": "2024-01-01", "produce": "mango"}
+    r = api.client.put("/v1/platform/merchants/farm-1", json=farm, headers=plat)
+    assert r.status_code == 200 and r.json()["produce"] == "mango"
+    r = api.client.put("/v1/platform/merchants/farm-2", json={**farm, "merchant_ref": "farm-2", "produce": "durian"}, headers=plat)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "produce"
+    api.merchant(plat, "shop-1")  # sells all year: no produce
+
+    rows = [order(1, ref="farm-1"), order(2, ref="shop-1")]
+    assert api.client.post("/v1/platform/orders:batch", json={"rows": rows}, headers=plat).json()["accepted"] == 2
+    produce = {e["payload"]["merchant_id"]: e["payload"].get("produce") for e in api.outbox(sales.TOPIC)}
+    farm_id = api.client.get("/v1/platform/merchants/farm-1", headers=plat).json()["id"]
+    assert produce.pop(farm_id) == "mango"
+    assert list(produce.values()) == [None]

@@ -130,3 +130,63 @@ def test_application_gets_forecast_shifted_by_settlement_lag(cashflow_service, b
                     annual_rate_guess=cashflow_service.settings.assumed_annual_rate, settlement=LAG, as_of=as_of)
     assert feats == pytest.approx({k: v for k, v in direct.features.items() if np.isfinite(v)} | {
         k: 0.0 for k, v in direct.features.items() if not np.isfinite(v)})
+
+
+def _mango_year(start: dt.date, n: int) -> list[tuple[dt.date, Decimal]]:
+    """600 CNY a day, 3,000 CNY a day in the mango harvest (June to August)."""
+    return [(start + dt.timedelta(days=i), Decimal("3000.00") if 6 <= (start + dt.timedelta(days=i)).month <= 8 else Decimal("600.00"))
+            for i in range(n)]
+
+
+def test_the_merchants_produce_reaches_the_harvest_features(cashflow_service, broker, topic_prefix):
+    submitted = dt.datetime.now(dt.UTC)
+    as_of = (submitted + dt.timedelta(hours=8)).date() - dt.timedelta(days=1)
+    n = 400
+    start = as_of - dt.timedelta(days=n - 1)
+    days = _mango_year(start, n)
+    producer = make_producer(broker.bootstrap)
+    # The same sales for a mango farm and for a merchant whose produce this calendar does not know.
+    for merchant, produce in (("mer_mango", "mango"), ("mer_durian", "durian")):
+        for chunk in range(0, n, 100):
+            payload = sales.DailySalesRecorded(
+                merchant_id=merchant, platform_id="plt_1", settlement_lag_days=LAG, fee_rate=0.0, produce=produce,
+                days=[sales.DailyTotals(day=d, orders=5, gross_sales=g, refunds=Decimal("0"), payouts=Decimal("0"))
+                      for d, g in days[chunk:chunk + 100]],
+            )
+            producer.send(topic_prefix + sales.TOPIC, key=merchant.encode(), value=encode(Envelope[sales.DailySalesRecorded](
+                type=sales.DAILY_SALES, version=1, producer="tests", key=merchant, payload=payload)))
+    producer.flush()
+
+    def stored() -> int:
+        from sqlalchemy import func, select
+
+        from ruralcredit_cashflow.orm import MerchantDay
+
+        with cashflow_service.factory() as s:
+            return s.scalar(select(func.count()).select_from(MerchantDay).where(MerchantDay.merchant_id.in_(["mer_mango", "mer_durian"])))
+
+    wait_for(lambda: stored() == 2 * n, timeout=30, what="both series")
+    for merchant in ("mer_mango", "mer_durian"):
+        producer.send(topic_prefix + applications.TOPIC, key=merchant.encode(), value=encode(Envelope[applications.ApplicationSubmitted](
+            type=applications.SUBMITTED, version=1, producer="tests", key=merchant, correlation_id=f"app_{merchant}",
+            payload=applications.ApplicationSubmitted(application_id=f"app_{merchant}", merchant_id=merchant, institution_id="inst",
+                                                      amount=Decimal("20000.00"), term_days=60, purpose="harvest_purchase",
+                                                      submitted_at=submitted))))
+    producer.flush()
+    producer.close()
+
+    records = read_topic(broker.bootstrap, topic_prefix + cashflow.TOPIC, expect=2, timeout=60)
+    feats = {orjson.loads(r.value)["payload"]["merchant_id"]: orjson.loads(r.value)["payload"]["features"] for r in records}
+    # Five times the sales in season: ln 5 inside against outside, over the last 365 days.
+    assert feats["mer_mango"]["harvest_lift"] == pytest.approx(np.log(5.0), abs=0.05)
+    assert feats["mer_durian"]["harvest_lift"] == 0.0 and feats["mer_durian"]["recent_harvest_share"] == 0.0
+
+    from ruralcredit_cashflow.domain.assess import assess
+    from ruralcredit_cashflow.domain.series import DailySeries
+
+    gross = np.array([float(g) for _, g in days])
+    for merchant, category in (("mer_mango", "mango"), ("mer_durian", None)):
+        direct = assess(DailySeries.from_sales(start, gross, np.zeros(n), None, category=category), amount=20000.0, term_days=60,
+                        annual_rate_guess=cashflow_service.settings.assumed_annual_rate, settlement=LAG, as_of=as_of)
+        expected = {k: (v if np.isfinite(v) else 0.0) for k, v in direct.features.items()}
+        assert feats[merchant] == pytest.approx(expected), merchant

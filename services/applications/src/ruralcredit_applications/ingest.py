@@ -189,12 +189,14 @@ def _store_new(session: Session, model: Any, key: str, checked: Checked, result:
 
 def _emit(session: Session, platform: Platform, inc: Increments) -> None:
     envelopes = []
+    produce = {m: p for m, p in session.execute(select(Merchant.id, Merchant.produce).where(Merchant.id.in_(list(inc))))}
     for merchant_id, days in inc.items():
         payload = sales.DailySalesRecorded(
             merchant_id=merchant_id,
             platform_id=platform.id,
             settlement_lag_days=platform.settlement_lag_days,
             fee_rate=float(platform.fee_rate),
+            produce=produce.get(merchant_id),
             days=[
                 # Built from rows validated above: construct without validating each day again.
                 sales.DailyTotals.model_construct(day=d, orders=t.orders, gross_sales=t.gross_sales, refunds=t.refunds, payouts=t.payouts)

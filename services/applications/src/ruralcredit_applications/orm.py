@@ -71,6 +71,7 @@ class Merchant(Base):
     county: Mapped[str] = mapped_column(String(80))
     category: Mapped[str] = mapped_column(String(40))
     onboarded_on: Mapped[dt.date] = mapped_column(Date)
+    produce: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
 
 

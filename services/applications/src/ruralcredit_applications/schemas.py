@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from ruralcredit_common.calendar import CATEGORIES
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
@@ -71,10 +73,13 @@ class MerchantIn(_In):
     county: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     category: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     onboarded_on: dt.date
+    # The main produce, when the merchant's sales follow its harvest: the cash-flow forecast and
+    # the harvest features use its season. Left out for shops that sell all year.
+    produce: Literal[CATEGORIES] | None = None  # type: ignore[valid-type]
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"merchant_ref": "shop-1024", "name": "Baise Mango Farm", "county": "Tianyang, Guangxi", "category": "fruit", "onboarded_on": "2024-03-01"}]},
+        json_schema_extra={"examples": [{"merchant_ref": "shop-1024", "name": "Baise Mango Farm", "county": "Tianyang, Guangxi", "category": "fruit", "onboarded_on": "2024-03-01", "produce": "mango"}]},
     )
 
 
@@ -86,6 +91,7 @@ class MerchantOut(BaseModel):
     county: str
     category: str
     onboarded_on: dt.date
+    produce: str | None
 
 
 class BatchIn(BaseModel):

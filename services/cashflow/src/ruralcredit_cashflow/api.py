@@ -44,7 +44,7 @@ def merchant_forecast(
         terms = store.platform_terms(session, merchant_id)
         if terms is None:
             raise HTTPException(404, "no sales recorded for this merchant")
-        hist = history(session, merchant_id, as_of, settings.max_history_days)
+        hist = history(session, merchant_id, as_of, settings.max_history_days, terms.produce)
     lag = terms.settlement_lag_days
     # The forecast spans `horizon` days: ask for a loan term that makes the horizon that long.
     result = assess(hist, amount=1.0, term_days=max(1, horizon - lag), annual_rate_guess=0.0, settlement=lag,

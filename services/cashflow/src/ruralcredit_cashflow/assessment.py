@@ -16,6 +16,7 @@ from ruralcredit_cashflow.domain.assess import Assessment, assess, load_forecast
 from ruralcredit_cashflow.domain.forecast.base import Forecaster
 from ruralcredit_cashflow.domain.series import DailySeries
 from ruralcredit_cashflow.settings import Settings
+from ruralcredit_common import calendar as cal
 from ruralcredit_common.contracts import cashflow as cashflow_v1
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -34,14 +35,19 @@ def as_of_for(submitted_at: dt.datetime) -> dt.date:
     return submitted_at.astimezone(BUSINESS_TZ).date() - dt.timedelta(days=1)
 
 
-def history(session: Session, merchant_id: str, as_of: dt.date, max_days: int) -> DailySeries:
-    """The merchant's daily series up to as_of; payouts unreported (NaN) if none ever arrived."""
+def history(session: Session, merchant_id: str, as_of: dt.date, max_days: int, produce: str | None = None) -> DailySeries:
+    """The merchant's daily series up to as_of; payouts unreported (NaN) if none ever arrived.
+
+    A produce this calendar has no harvest window for counts as none: the merchant loses the
+    harvest features, not its forecast.
+    """
     days = store.load_days(session, merchant_id, as_of - dt.timedelta(days=max_days - 1))
     days = [d for d in days if d.day <= as_of]
     start = days[0].day if days else as_of
     arrays = store.dense(days, start, as_of)
     payouts = arrays["payouts"] if arrays["payouts"].any() else None
-    return DailySeries.from_sales(start, arrays["gross_sales"], arrays["refunds"], payouts)
+    category = produce if produce in cal.CATEGORIES else None
+    return DailySeries.from_sales(start, arrays["gross_sales"], arrays["refunds"], payouts, category=category)
 
 
 def other_flows(session: Session, merchant_id: str, as_of: dt.date, horizon: int, plans: list) -> cashgap.AccountFlows | None:  # type: ignore[type-arg]
@@ -59,8 +65,8 @@ def other_flows(session: Session, merchant_id: str, as_of: dt.date, horizon: int
 def assess_application(session: Session, *, application, settings: Settings) -> cashflow_v1.CashflowAssessed:  # type: ignore[no-untyped-def]
     """Forecast and features for a submitted application, as the cashflow.v1 payload."""
     as_of = as_of_for(application.submitted_at)
-    hist = history(session, application.merchant_id, as_of, settings.max_history_days)
     terms = store.platform_terms(session, application.merchant_id)
+    hist = history(session, application.merchant_id, as_of, settings.max_history_days, terms.produce if terms else None)
     lag = terms.settlement_lag_days if terms else settings.default_settlement_lag_days
     plans = store.purchase_plans(session, application.merchant_id, as_of)
     horizon = min(365, application.term_days + max(lag, 1) + 7)

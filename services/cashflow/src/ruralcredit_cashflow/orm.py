@@ -28,13 +28,15 @@ class MerchantDay(Base):
 
 
 class MerchantPlatform(Base):
-    """The platform a merchant sells through and its declared settlement terms."""
+    """The platform a merchant sells through, its declared settlement terms and the merchant's produce."""
 
     __tablename__ = "merchant_platforms"
     merchant_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     platform_id: Mapped[str] = mapped_column(String(40))
     settlement_lag_days: Mapped[int] = mapped_column(Integer)
     fee_rate: Mapped[float]
+    # The merchant's main produce as the platform's sales last named it (None: sells all year).
+    produce: Mapped[str | None] = mapped_column(String(40))
 
 
 class AccountFlowDay(Base):

@@ -43,14 +43,10 @@ def add_daily_sales(session: Session, event: sales.DailySalesRecorded) -> None:
         ),
         rows,
     )
-    platform = insert(MerchantPlatform).values(
-        merchant_id=event.merchant_id, platform_id=event.platform_id,
-        settlement_lag_days=event.settlement_lag_days, fee_rate=event.fee_rate,
-    )
-    session.execute(platform.on_conflict_do_update(
-        index_elements=["merchant_id"],
-        set_={"platform_id": event.platform_id, "settlement_lag_days": event.settlement_lag_days, "fee_rate": event.fee_rate},
-    ))
+    terms = {"platform_id": event.platform_id, "settlement_lag_days": event.settlement_lag_days,
+             "fee_rate": event.fee_rate, "produce": event.produce}
+    platform = insert(MerchantPlatform).values(merchant_id=event.merchant_id, **terms)
+    session.execute(platform.on_conflict_do_update(index_elements=["merchant_id"], set_=terms))
 
 
 def set_account_flows(session: Session, event: sales.AccountFlowsRecorded) -> None:

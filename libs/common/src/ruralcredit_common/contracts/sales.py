@@ -34,6 +34,10 @@ class DailySalesRecorded(Payload):
     settlement_lag_days: int = Field(ge=0, le=120)
     fee_rate: float = Field(ge=0, le=0.5)
     days: list[DailyTotals] = Field(min_length=1)
+    # The merchant's main produce when it has a harvest season (calendar.CATEGORIES: mango,
+    # tea…); absent for shops that sell all year. A plain string, so that a name a consumer does
+    # not know yet costs it the harvest features, not the sales. Older producers omit it.
+    produce: str | None = Field(default=None, max_length=40)
 
 
 class AccountFlowDay(Payload):

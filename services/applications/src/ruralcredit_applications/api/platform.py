@@ -31,7 +31,7 @@ def merchant_out(m: Merchant) -> MerchantOut:
     """The API shape of a merchant."""
     return MerchantOut(
         id=m.id, platform_id=m.platform_id, merchant_ref=m.external_ref, name=m.name,
-        county=m.county, category=m.category, onboarded_on=m.onboarded_on,
+        county=m.county, category=m.category, onboarded_on=m.onboarded_on, produce=m.produce,
     )
 
 
@@ -47,6 +47,7 @@ def register_merchant(merchant_ref: str, body: MerchantIn, session: SessionDep, 
         merchant = Merchant(id=new_id("mer"), platform_id=caller.platform_id, external_ref=merchant_ref)
         session.add(merchant)
     merchant.name, merchant.county, merchant.category, merchant.onboarded_on = body.name, body.county, body.category, body.onboarded_on
+    merchant.produce = body.produce
     try:
         session.commit()
     except IntegrityError:

@@ -2,8 +2,8 @@
 
 `Booster.predict` checks its arguments and builds a predictor on every call: about 30 µs, more
 than the trees themselves cost for one row. The C API's single-row fast path keeps a prepared
-configuration (one per thread: it is not safe to share) and predicts a row in a few microseconds;
-a small batch (the remedy search) goes straight to `LGBM_BoosterPredictForMat`.
+configuration (one per thread: it is not safe to share) and predicts a row in a few microseconds.
+Whole portfolios still go through `Booster.predict`, which spreads them over the cores.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from lightgbm.basic import _LIB, _safe_call
 # Constants of LightGBM's c_api.h.
 _RAW_SCORE, _CONTRIB = 1, 3
 _FLOAT64 = 1
-_ROW_MAJOR = 1
 # One thread: on a busy host a second OpenMP thread waiting for a core costs milliseconds.
 _PARAMS = ctypes.c_char_p(b"num_threads=1")
 
@@ -91,24 +90,6 @@ class Predictor:
             _LIB.LGBM_BoosterPredictForMatSingleRowFast(s.contrib_config, self._row(row), ctypes.byref(s.out_len), s.contrib_ptr)
         )
         return s.contrib_out.copy()
-
-    def raw(self, rows: np.ndarray) -> np.ndarray:
-        """Raw scores of a few rows, in one call on the calling thread."""
-        rows = np.ascontiguousarray(rows, dtype=np.float64)
-        n, k = rows.shape
-        if k != self.n_features:
-            raise ValueError(f"expected {self.n_features} features, got {k}")
-        out = np.empty(n)
-        out_len = ctypes.c_int64()
-        _safe_call(
-            _LIB.LGBM_BoosterPredictForMat(
-                self._handle, ctypes.c_void_p(rows.ctypes.data), ctypes.c_int(_FLOAT64), ctypes.c_int32(n),
-                ctypes.c_int32(k), ctypes.c_int(_ROW_MAJOR), ctypes.c_int(_RAW_SCORE), ctypes.c_int(0),
-                ctypes.c_int(self._num_iteration), _PARAMS, ctypes.byref(out_len),
-                out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
-            )
-        )
-        return out
 
     def __del__(self) -> None:
         for state in getattr(self, "_states", ()):

@@ -22,6 +22,9 @@ def test_reason_text_follows_the_side_of_the_median():
     code, en, zh = describe("sales_level", 20000.0, 1000.0)
     assert code == "R12" and "raised the estimated risk" in en and "20,000" in en and "提高了预估风险" in zh
     assert describe("refund_rate")[1] == "High share of sales refunded"  # no median known: catalogue text
+    # No harvest at all sits at the median: the text must not claim a heavy harvest dependence.
+    code, en, zh = describe("harvest_lift", 0.0, 0.0)
+    assert code == "R20" and en == "The harvest-season lift of 0 raised the estimated risk" and "heavily" not in en
 
 
 def test_remedy_value_finds_first_value_reaching_target():

@@ -196,8 +196,10 @@ class Reason:
 def describe(feature: str, value: float | None = None, median: float | None = None) -> tuple[str, str, str]:
     """Code, English and Chinese text for a feature's reason, worded for the side of the median it is on."""
     code, name_en, name_zh, side, en, zh = CATALOGUE.get(feature, (f"R99_{feature}", feature, feature, "", "", ""))
-    known_side = value is not None and median is not None and value != median
-    if side and (not known_side or (value > median) == (side == HIGH)):  # type: ignore[operator]
+    # The catalogue's words name a side ("depends heavily on the harvest"): used when the value
+    # is on that side of the portfolio median, or when there is nothing to compare with. A value
+    # at the median (a shop with no harvest at all, say) gets the plain wording with its figure.
+    if side and (value is None or median is None or (value != median and (value > median) == (side == HIGH))):
         return code, en, zh
     if value is None:
         return code, f"The {name_en} raised the estimated risk", f"{name_zh}提高了预估风险"

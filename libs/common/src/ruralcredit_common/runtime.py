@@ -23,6 +23,7 @@ from ruralcredit_common import db
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.kafka import ConsumerLoop, Handler, broker_reachable, make_producer
 from ruralcredit_common.outbox import OutboxRelay
+from ruralcredit_common.server import BoundedHttpTools
 from ruralcredit_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -165,10 +166,11 @@ class Runtime:
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=10,
-            # httptools parses requests in C. The asyncio loop rather than uvloop: under a full
-            # closed-loop load uvloop served connections less evenly (p99 twice p50, against 1.3×).
+            # httptools parses requests in C (bounded: see server.py). The asyncio loop rather than
+            # uvloop: under a full closed-loop load uvloop served connections less evenly (p99
+            # twice p50, against 1.3×).
             loop="asyncio",
-            http="httptools",
+            http=BoundedHttpTools,
         )
         server = _Server(config, self.stop)
 

@@ -1,0 +1,79 @@
+"""The HTTP server protocol the services run: uvicorn's httptools parser with a bound on the
+request head.
+
+uvicorn bounds the request line and headers (16 KiB) only with its h11 parser. With httptools a
+client could make the server hold megabytes of headers before any check of ours runs, and
+before authentication. This protocol answers 431 and closes the connection instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# As uvicorn's h11 parser allows.
+MAX_HEAD_BYTES = 16 * 1024
+
+_MESSAGE = b"request line and headers too large"
+_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_MESSAGE), _MESSAGE)
+)
+
+
+class _HeadTooLarge(Exception):
+    pass
+
+
+class BoundedHttpTools(HttpToolsProtocol):
+    """httptools, refusing a request whose line and headers exceed MAX_HEAD_BYTES."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        self._head_bytes = 0  # of the parsed line and headers
+        self._read_in_head = 0  # bytes read while the head was incomplete
+        self._too_large = False
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes, self._read_in_head = True, 0, 0
+
+    def _count(self, n: int) -> None:
+        self._head_bytes += n
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._too_large = True
+            # Raised inside a parser callback: httptools stops parsing and uvicorn answers
+            # through send_400_response, which sends the 431 below instead.
+            raise _HeadTooLarge
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._too_large:
+            super().send_400_response(msg)
+            return
+        self.transport.write(_TOO_LARGE)
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # One header still incomplete after many reads is held by the parser and reaches no
+        # callback until it ends: bound what was read meanwhile. Counted after parsing, so a
+        # body arriving with its headers is not taken for headers.
+        if self._in_head and not self.transport.is_closing():
+            self._read_in_head += len(data)
+            if self._read_in_head > MAX_HEAD_BYTES:
+                self._too_large = True
+                self.send_400_response("")

@@ -48,3 +48,13 @@ def test_unknown_payload_fields_are_refused():
 
     with pytest.raises(PermanentEventError, match="surprise"):
         decode(json.dumps(doc).encode()).bind(applications.ApplicationSubmitted)
+
+
+def test_a_sales_event_from_before_produce_still_binds_and_says_nothing_about_it():
+    from ruralcredit_common.contracts import sales
+
+    doc = json.loads((FIXTURES / "sales.v1__sales.daily_recorded.json").read_text())
+    assert doc["payload"]["produce"] == "mango"
+    del doc["payload"]["produce"]
+    payload = decode(json.dumps(doc).encode()).bind(sales.DailySalesRecorded)
+    assert payload.produce is None and "produce" not in payload.model_fields_set

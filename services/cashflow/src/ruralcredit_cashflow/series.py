@@ -44,7 +44,10 @@ def add_daily_sales(session: Session, event: sales.DailySalesRecorded) -> None:
         rows,
     )
     terms = {"platform_id": event.platform_id, "settlement_lag_days": event.settlement_lag_days,
-             "fee_rate": event.fee_rate, "produce": event.produce}
+             "fee_rate": event.fee_rate}
+    # An event without the field (an older producer, a replay) says nothing about the produce.
+    if "produce" in event.model_fields_set:
+        terms["produce"] = event.produce
     platform = insert(MerchantPlatform).values(merchant_id=event.merchant_id, **terms)
     session.execute(platform.on_conflict_do_update(index_elements=["merchant_id"], set_=terms))
 

@@ -35,8 +35,9 @@ class DailySalesRecorded(Payload):
     fee_rate: float = Field(ge=0, le=0.5)
     days: list[DailyTotals] = Field(min_length=1)
     # The merchant's main produce when it has a harvest season (calendar.CATEGORIES: mango,
-    # tea…); absent for shops that sell all year. A plain string, so that a name a consumer does
-    # not know yet costs it the harvest features, not the sales. Older producers omit it.
+    # tea…); null for shops that sell all year. A plain string, so that a name a consumer does
+    # not know yet costs it the harvest features, not the sales. Events from producers older
+    # than this field lack it: consumers then keep what they knew (deploy/README.md: upgrade order).
     produce: str | None = Field(default=None, max_length=40)
 
 

@@ -19,5 +19,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('merchant_platforms') as batch:
-        batch.drop_column('produce')
+    # SQLite (3.35 and later) drops a column in place; a table rebuild would trip the foreign keys.
+    op.drop_column('merchant_platforms', 'produce')

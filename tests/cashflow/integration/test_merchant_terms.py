@@ -1,0 +1,44 @@
+"""What the cashflow service keeps of a merchant's terms from its sales events, on a real database."""
+
+from __future__ import annotations
+
+import pytest
+
+from ruralcredit_cashflow import series as store
+from ruralcredit_cashflow.bootstrap import build
+from ruralcredit_cashflow.settings import Settings
+from ruralcredit_common.contracts import sales
+
+
+@pytest.fixture
+def runtime(database_url_factory):
+    rt = build(Settings(database_url=database_url_factory("cashflow_terms"), kafka_bootstrap="127.0.0.1:1"))
+    rt.migrate()
+    yield rt
+    rt.engine.dispose()
+
+
+def event(day: str, **extra: object) -> sales.DailySalesRecorded:
+    return sales.DailySalesRecorded.model_validate({
+        "merchant_id": "mer_1", "platform_id": "plt_1", "settlement_lag_days": 15, "fee_rate": 0.02,
+        "days": [{"day": day, "orders": 1, "gross_sales": "10.00", "refunds": "0.00", "payouts": "0.00"}], **extra,
+    })
+
+
+def test_produce_is_kept_until_an_event_names_another_or_none(runtime):
+    def produce() -> str | None:
+        with runtime.factory() as s:
+            return store.platform_terms(s, "mer_1").produce
+
+    def apply(e: sales.DailySalesRecorded) -> None:
+        with runtime.factory() as s, s.begin():
+            store.add_daily_sales(s, e)
+
+    apply(event("2026-06-01", produce="mango"))
+    assert produce() == "mango"
+    apply(event("2026-06-02"))  # an older producer's event: no word on the produce
+    assert produce() == "mango"
+    apply(event("2026-06-03", produce="tea"))
+    assert produce() == "tea"
+    apply(event("2026-06-04", produce=None))  # the platform says the merchant now sells all year
+    assert produce() is None

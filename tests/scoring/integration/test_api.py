@@ -65,6 +65,8 @@ def test_a_weak_applicant_is_told_what_would_have_to_change(client):
         (what_if(collections={"p10": [1.0] * 401}), "collections.p10"),
         (what_if(surprise=1), "surprise"),
         ({"amount": "10.00"}, "merchant_id"),
+        (what_if(collections={"p10": [1e308] * 90}), "collections.p10"),
+        (what_if(features={"coverage_p10": 1e300}), "features.coverage_p10"),
     ],
 )
 def test_bad_fields_are_named_with_a_reason(client, body, field):
@@ -78,13 +80,27 @@ def test_bad_fields_are_named_with_a_reason(client, body, field):
 def test_a_body_that_is_not_json_is_a_422_not_a_500(client):
     r = client.post("/v1/score", content=b"{not json", headers={**KEY, "content-type": "application/json"})
     assert r.status_code == 422 and r.json()["errors"][0]["in"] == "body"
+    # JSON's extensions for infinities parse as floats: they must not reach the sums.
+    body = b'{"merchant_id": "m", "amount": "10.00", "term_days": 30, "as_of": "2026-06-01", "features": {}, ' \
+           b'"collections": {"p10": [Infinity, 1.0]}}'
+    r = client.post("/v1/score", content=body, headers={**KEY, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("collections.p10"), r.text
+
+
+def test_a_cashflow_forecast_can_be_pasted_in_whole(client):
+    collections = {"start": "2026-06-02", "p10": [900.0] * 90, "p50": [1200.0] * 90, "p90": [1500.0] * 90,
+                   "term_p10": 60000.0, "term_p50": 72000.0, "term_p90": 90000.0}
+    r = client.post("/v1/score", json=what_if(collections=collections), headers=KEY)
+    assert r.status_code == 200, r.text
 
 
 def test_every_endpoint_needs_the_service_key(client):
-    assert client.post("/v1/score", json=what_if()).status_code == 401
-    assert client.post("/v1/score", json=what_if(), headers={"X-API-Key": "guess-the-key-0001"}).status_code == 401
-    assert client.post("/v1/score:batch", json={"rows": [{"history_days": 1.0}]}).status_code == 401
-    assert client.get("/v1/models").status_code == 401
+    paths = client.app.openapi()["paths"]
+    routes = [(m.upper(), p) for p, ops in paths.items() if p.startswith("/v1/") for m in ops]
+    assert {p for _, p in routes} >= {"/v1/score", "/v1/score:batch", "/v1/models"}
+    for method, path in routes:
+        for headers in ({}, {"X-API-Key": "guess-the-key-0001"}):
+            assert client.request(method, path, json={}, headers=headers).status_code == 401, (method, path, headers)
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client):
@@ -109,3 +125,5 @@ def test_the_documented_request_body_is_the_what_if_schema(client):
     schema = op["requestBody"]["content"]["application/json"]["schema"]
     assert set(schema["required"]) >= {"merchant_id", "amount", "term_days", "as_of", "features", "collections"}
     assert schema["examples"]
+    # Self-contained: a `#/$defs/...` reference would point at nothing inside the OpenAPI document.
+    assert "$ref" not in str(schema) and "p10" in schema["properties"]["collections"]["properties"]

@@ -65,3 +65,67 @@ def test_one_score_calibrates_as_the_vector_form(calibrator):
     with np.errstate(over="ignore"):  # exp(800) is inf in the vector form, as it should be
         expected = calibrator(np.array(raws))
     np.testing.assert_allclose([calibrator.one(r) for r in raws], expected, rtol=0, atol=1e-15)
+
+
+def test_one_score_of_nan_is_nan_as_in_the_vector_form():
+    assert np.isnan(Calibrator("isotonic", (0.0, 1.0), (0.1, 0.2)).one(float("nan")))
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"kind": "platt", "a": -1.0, "b": 0.0},
+        {"kind": "platt", "a": 0.0, "b": 0.0},
+        {"kind": "isotonic", "x": [0.0, 1.0, 2.0], "y": [0.3, 0.2, 0.4], "a": 1.0, "b": 0.0},
+        {"kind": "isotonic", "x": [], "y": [], "a": 1.0, "b": 0.0},
+    ],
+)
+def test_a_calibrator_that_does_not_rise_with_the_score_is_refused(doc):
+    with pytest.raises(ValueError, match="rise"):
+        Calibrator.from_json(doc)
+
+
+def test_bisection_finds_the_step_a_full_scan_finds_on_the_trained_model(trained_scorer, book):
+    from ruralcredit_scoring.domain.reasons import remedy_value
+
+    s = trained_scorer
+    checked = 0
+    for i in range(0, 600, 7):
+        base = s.vector(book.iloc[i].to_dict())[0]
+        for feature, sign in s.monotone.items():
+            if sign == 0 or feature not in s.range:
+                continue
+            j, direction = s.index[feature], -sign
+            bound = s.range[feature][1 if direction > 0 else 0]
+            if (bound - base[j]) * direction <= 0:
+                continue
+            row = base.copy()
+
+            def pd_at(v: float, row=row, j=j) -> float:
+                row[j] = v
+                return s.calibrator.one(s.predictor.raw_one(row))
+
+            target = s.calibrator.one(s.predictor.raw_one(base)) * 0.6
+            grid = [base[j] + (bound - base[j]) * (k + 1) / 48 for k in range(48)]
+            scanned = next((v for v in grid if pd_at(v) <= target), None)
+            assert remedy_value(float(base[j]), direction, bound, pd_at, target) == scanned, (i, feature)
+            checked += 1
+    assert checked > 100
+
+
+def test_a_threads_prepared_configuration_goes_with_the_thread(trained_scorer, rows):
+    import weakref
+
+    p = Predictor(trained_scorer.booster)
+    refs = []
+
+    def work() -> None:
+        p.raw_one(rows[0])
+        refs.append(weakref.ref(p._state()))
+
+    for _ in range(3):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert len(refs) == 3 and all(r() is None for r in refs)
+    assert p.raw_one(rows[0]) == pytest.approx(trained_scorer.booster.predict(rows[:1], raw_score=True)[0], abs=1e-12)

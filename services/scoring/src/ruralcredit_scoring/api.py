@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -20,11 +20,15 @@ from ruralcredit_scoring.convert import to_contract
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(internal_caller)])
 
-Daily = Annotated[list[float], Field(max_length=400)]
+# Finite and within a billion yuan: an infinite or absurd figure is a 422, not a failed sum.
+Yuan = Annotated[float, Field(allow_inf_nan=False, ge=-1e9, le=1e9)]
+Daily = Annotated[list[Yuan], Field(max_length=400)]
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 
 
 class WhatIfCollections(BaseModel):
-    """Expected daily collections from the day after as_of, as the cashflow service forecasts them."""
+    """Expected daily collections from the day after as_of, as the cashflow service forecasts them
+    (cashflow.v1's `collections`, which can be pasted in whole)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -33,7 +37,10 @@ class WhatIfCollections(BaseModel):
     p50: Daily = []
     p90: Daily = []
     # P10 of the total over the requested term; without it the sum of daily P10s stands in.
-    term_p10: float | None = Field(default=None, ge=0)
+    term_p10: Yuan | None = Field(default=None, ge=0)
+    # Accepted so that a cashflow.v1 forecast can be sent as it is; the decision uses the P10.
+    term_p50: Yuan | None = None
+    term_p90: Yuan | None = None
 
 
 class WhatIf(BaseModel):
@@ -68,13 +75,31 @@ class WhatIf(BaseModel):
     term_days: int = Field(ge=7, le=365)
     as_of: dt.date
     settlement_lag_days: int = Field(default=15, ge=0, le=120)
-    features: dict[str, float] = Field(max_length=200)
+    features: dict[Annotated[str, Field(max_length=64)], Figure] = Field(max_length=200)
     collections: WhatIfCollections
     payout_days: list[dt.date] = Field(default_factory=list, max_length=400)
     existing_exposure: Decimal = Field(default=Decimal("0.00"), ge=0)
 
 
-_WHAT_IF_BODY = {"required": True, "content": {"application/json": {"schema": WhatIf.model_json_schema()}}}
+def _standalone(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON Schema with its `$defs` written in place, so that it stands alone inside
+    the OpenAPI document (where `#/$defs/...` would point at nothing)."""
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return inline(schema)
+
+
+_WHAT_IF_BODY = {"required": True, "content": {"application/json": {"schema": _standalone(WhatIf.model_json_schema())}}}
 
 
 @router.post(

@@ -241,9 +241,9 @@ def remedy_value(
 ) -> float | None:
     """Smallest change of one feature (towards bound, in its risk-lowering direction) that brings PD to target_pd.
 
-    The PD may only fall along that direction (the model is monotone in every feature that has
-    one), so the first step of the grid that reaches the target is found by bisection: six
-    evaluations instead of 48.
+    The PD may only fall along that direction (the booster is monotone in every feature that has
+    one, and its calibrator rises with the score), so the first step of the grid that reaches
+    the target is found by bisection: at most seven evaluations instead of 48.
     """
     if direction == 0 or (bound - current) * direction <= 0:
         return None

@@ -36,6 +36,8 @@ class Calibrator:
 
     def one(self, raw: float) -> float:
         """Calibrated PD of one raw score, the same number as `__call__` without numpy's per-call cost."""
+        if math.isnan(raw):
+            return math.nan
         if self.kind == "isotonic":
             x, y = self.x, self.y
             if raw <= x[0]:
@@ -64,7 +66,15 @@ class Calibrator:
         """Inverse of to_json."""
         if doc.get("kind") not in ("isotonic", "platt"):
             raise ValueError(f"unknown calibrator kind {doc.get('kind')!r}")
-        return cls(doc["kind"], tuple(doc.get("x", ())), tuple(doc.get("y", ())), float(doc["a"]), float(doc["b"]))
+        cal = cls(doc["kind"], tuple(doc.get("x", ())), tuple(doc.get("y", ())), float(doc["a"]), float(doc["b"]))
+        # The PD must rise with the booster's score: the remedy search and the monotone
+        # constraints both rely on it.
+        rising = cal.a > 0 if cal.kind == "platt" else (
+            len(cal.x) > 0 and all(b >= a for a, b in zip(cal.x, cal.x[1:])) and all(b >= a for a, b in zip(cal.y, cal.y[1:]))
+        )
+        if not rising:
+            raise ValueError("calibrator does not rise with the score")
+        return cal
 
 
 def fit_platt(raw: np.ndarray, y: np.ndarray) -> Calibrator:

@@ -2,7 +2,8 @@
 
 `Booster.predict` checks its arguments and builds a predictor on every call: about 30 µs, more
 than the trees themselves cost for one row. The C API's single-row fast path keeps a prepared
-configuration (one per thread: it is not safe to share) and predicts a row in a few microseconds.
+configuration (one per thread, so that threads do not queue on its lock) and predicts a row in
+a few microseconds.
 Whole portfolios still go through `Booster.predict`, which spreads them over the cores.
 """
 
@@ -23,9 +24,11 @@ _PARAMS = ctypes.c_char_p(b"num_threads=1")
 
 
 class _ThreadState:
-    """One thread's prepared configurations and output buffers."""
+    """One thread's prepared configurations and output buffers; freed with it."""
 
-    def __init__(self, handle: ctypes.c_void_p, n_features: int, num_iteration: int) -> None:
+    def __init__(self, booster: lgb.Booster, n_features: int, num_iteration: int) -> None:
+        self._booster = booster  # the configurations point into it: it must outlive them
+        handle = booster._handle
         self.raw_config = _fast_config(handle, _RAW_SCORE, n_features, num_iteration)
         self.contrib_config = _fast_config(handle, _CONTRIB, n_features, num_iteration)
         self.raw_out = np.empty(1)
@@ -34,9 +37,11 @@ class _ThreadState:
         self.contrib_ptr = self.contrib_out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
         self.out_len = ctypes.c_int64()
 
-    def free(self) -> None:
-        _safe_call(_LIB.LGBM_FastConfigFree(self.raw_config))
-        _safe_call(_LIB.LGBM_FastConfigFree(self.contrib_config))
+    def __del__(self) -> None:
+        # Runs when the thread ends or the predictor (a replaced model's) is dropped.
+        for config in (getattr(self, "raw_config", None), getattr(self, "contrib_config", None)):
+            if config is not None:
+                _safe_call(_LIB.LGBM_FastConfigFree(config))
 
 
 def _fast_config(handle: ctypes.c_void_p, predict_type: int, n_features: int, num_iteration: int) -> ctypes.c_void_p:
@@ -54,22 +59,16 @@ class Predictor:
     """Raw scores and per-feature contributions of a booster, the same numbers `Booster.predict` gives."""
 
     def __init__(self, booster: lgb.Booster) -> None:
-        self._booster = booster  # the configurations point into it: it must outlive them
-        self._handle = booster._handle
+        self._booster = booster
         self.n_features = booster.num_feature()
         # As Booster.predict: the best iteration when early stopping recorded one, else all trees.
         self._num_iteration = booster.best_iteration if booster.best_iteration > 0 else -1
         self._local = threading.local()
-        self._states: list[_ThreadState] = []
-        self._lock = threading.Lock()
 
     def _state(self) -> _ThreadState:
         state = getattr(self._local, "state", None)
         if state is None:
-            state = _ThreadState(self._handle, self.n_features, self._num_iteration)
-            with self._lock:
-                self._states.append(state)
-            self._local.state = state
+            state = self._local.state = _ThreadState(self._booster, self.n_features, self._num_iteration)
         return state
 
     def _row(self, row: np.ndarray) -> ctypes.c_void_p:
@@ -90,7 +89,3 @@ class Predictor:
             _LIB.LGBM_BoosterPredictForMatSingleRowFast(s.contrib_config, self._row(row), ctypes.byref(s.out_len), s.contrib_ptr)
         )
         return s.contrib_out.copy()
-
-    def __del__(self) -> None:
-        for state in getattr(self, "_states", ()):
-            state.free()

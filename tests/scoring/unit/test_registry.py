@@ -80,6 +80,40 @@ def test_hot_scorer_follows_promotion_and_survives_a_bad_one(reg, book):
     assert 0 < hot.current().pd(book.iloc[0].to_dict()) < 1
 
 
+def test_decisions_go_on_while_promotions_swap_the_model(reg, book):
+    import threading
+
+    reg.promote("v0001")
+    hot = HotScorer(reg, check_every_s=0)
+    rows = [book.iloc[i].to_dict() for i in range(50)]
+    expected = [hot.current().pd(r) for r in rows]  # both versions are the same trained model
+    stop, failures, versions = threading.Event(), [], set()
+
+    def score() -> None:
+        while not stop.is_set():
+            for r, want in zip(rows, expected, strict=True):
+                scorer = hot.current()
+                versions.add(scorer.version)
+                try:
+                    got = scorer.explain(r).pd
+                except Exception as exc:  # noqa: BLE001 - any failure is what the test looks for
+                    failures.append(repr(exc))
+                    return
+                if abs(got - want) > 1e-12:
+                    failures.append(f"{scorer.version}: {got} != {want}")
+
+    threads = [threading.Thread(target=score) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(20):  # each promotion loads a new booster; the replaced one is dropped
+        reg.promote("v0002" if i % 2 == 0 else "v0001")
+        hot.current()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert failures == [] and versions == {"v0001", "v0002"}
+
+
 def test_model_card_is_written_next_to_the_artefact(tmp_path, trained):
     from ruralcredit_scoring.model.card import PLOTS
 

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,6 +59,25 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         loc = [str(p) for p in err.get("loc", ())]
         out.append({"field": ".".join(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc) or "(body)", "in": loc[0] if loc else "body", "reason": err.get("msg", "invalid")})
     return out
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON Schema for an endpoint that reads its body itself (`openapi_extra`), with
+    its `$defs` written in place: inside the OpenAPI document `#/$defs/...` points at nothing."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return inline(schema)
 
 
 class BodyLimit:

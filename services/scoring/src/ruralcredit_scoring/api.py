@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ruralcredit_common.contracts.decisions import DecisionMade
 from ruralcredit_common.db import utcnow
-from ruralcredit_common.http import internal_caller
+from ruralcredit_common.http import body_schema, internal_caller
 from ruralcredit_scoring.convert import to_contract
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(internal_caller)])
@@ -81,25 +81,7 @@ class WhatIf(BaseModel):
     existing_exposure: Decimal = Field(default=Decimal("0.00"), ge=0)
 
 
-def _standalone(schema: dict[str, Any]) -> dict[str, Any]:
-    """A model's JSON Schema with its `$defs` written in place, so that it stands alone inside
-    the OpenAPI document (where `#/$defs/...` would point at nothing)."""
-    defs = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {k: inline(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [inline(v) for v in node]
-        return node
-
-    return inline(schema)
-
-
-_WHAT_IF_BODY = {"required": True, "content": {"application/json": {"schema": _standalone(WhatIf.model_json_schema())}}}
+_WHAT_IF_BODY = {"required": True, "content": {"application/json": {"schema": body_schema(WhatIf)}}}
 
 
 @router.post(

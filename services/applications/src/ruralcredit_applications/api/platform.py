@@ -21,7 +21,7 @@ from ruralcredit_applications.domain.sales import OrderRow, PayoutRow, RefundRow
 from ruralcredit_applications.orm import IdempotentResponse, Merchant, Platform
 from ruralcredit_applications.schemas import BatchOut, MerchantIn, MerchantOut
 from ruralcredit_common.db import utcnow
-from ruralcredit_common.http import FastJSONResponse
+from ruralcredit_common.http import FastJSONResponse, body_schema
 from ruralcredit_common.ids import new_id
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
@@ -154,7 +154,7 @@ def _openapi(model: type) -> dict[str, Any]:
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "object", "required": ["rows"], "properties": {"rows": {"type": "array", "items": model.model_json_schema()}}},
+                    "schema": {"type": "object", "required": ["rows"], "properties": {"rows": {"type": "array", "items": body_schema(model)}}},
                     "example": {"rows": example_rows[kind]},
                 }
             },

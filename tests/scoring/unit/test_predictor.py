@@ -103,9 +103,9 @@ def test_bisection_finds_the_step_a_full_scan_finds_on_the_trained_model(trained
 
             def pd_at(v: float, row=row, j=j) -> float:
                 row[j] = v
-                return s.calibrator.one(s.predictor.raw_one(row))
+                return s.row_pd(row)
 
-            target = s.calibrator.one(s.predictor.raw_one(base)) * 0.6
+            target = s.row_pd(base) * 0.6
             grid = [base[j] + (bound - base[j]) * (k + 1) / 48 for k in range(48)]
             scanned = next((v for v in grid if pd_at(v) <= target), None)
             assert remedy_value(float(base[j]), direction, bound, pd_at, target) == scanned, (i, feature)

@@ -69,7 +69,11 @@ class Scorer:
 
     def pd(self, features: Mapping[str, object]) -> float:
         """Calibrated PD of one feature mapping."""
-        return self.calibrator.one(self.predictor.raw_one(self.vector(features)[0]))
+        return self.row_pd(self.vector(features)[0])
+
+    def row_pd(self, row: np.ndarray) -> float:
+        """Calibrated PD of one row already in model order."""
+        return self.calibrator.one(self.predictor.raw_one(row))
 
     def explain(self, features: Mapping[str, object]) -> ModelOutput:
         """Calibrated PD and each feature's contribution (log-odds) minus its portfolio average."""
@@ -96,7 +100,7 @@ class Scorer:
 
             def pd_at(value: float) -> float:
                 row[i] = value
-                return self.calibrator.one(self.predictor.raw_one(row))
+                return self.row_pd(row)
 
             return remedy_value(float(base[i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
 

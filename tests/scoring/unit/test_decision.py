@@ -1,5 +1,6 @@
 """Decision composition: outcome, limit, price, schedule and reasons fit together."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ APP = Application(
     daily_p10=[2000.0] * 120,
     daily_p50=[3000.0] * 120,
 )
+
+LONG_APP = dataclasses.replace(APP, term_days=180, daily_p10=[2000.0] * 240, daily_p50=[3000.0] * 240)
 
 
 def model(pd, **deltas):
@@ -51,8 +54,16 @@ def test_decline_has_no_limit_but_reasons_and_remedy():
 
 
 def test_refer_keeps_proposed_terms_for_the_officer():
-    d = decide(APP, model(0.08))
+    d = decide(LONG_APP, model(0.08))
     assert d.outcome == "refer" and d.limit > 0 and d.rate is not None and d.schedule
+    assert d.rate.annual_rate == d.rate.uncapped <= PricingConfig().ceiling
+
+
+def test_risk_priced_above_the_ceiling_is_declined_with_that_reason():
+    # PD 8% over 45 days costs 39% a year in expected loss alone: no rate under the 24% ceiling pays for it.
+    d = decide(APP, model(0.08))
+    assert (d.outcome, d.policy_rule, d.limit, d.rate, d.schedule) == ("decline", "rate_ceiling", 0, None, ())
+    assert d.reasons[0].code == "P_rate_ceiling" and "24%" in d.reasons[0].text_en
 
 
 def test_share_of_payout_schedule():

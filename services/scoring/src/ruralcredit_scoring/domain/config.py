@@ -18,7 +18,7 @@ DEFAULT_GRADE_BANDS: tuple[tuple[str, float], ...] = (
 class PolicyConfig:
     """Rules that turn a PD and a merchant's evidence into approve / refer / decline."""
 
-    version: str = "policy-2026.11-1"
+    version: str = "policy-2026.12-1"
     grade_bands: tuple[tuple[str, float], ...] = DEFAULT_GRADE_BANDS
     min_history_days: int = 90
     # Between the refer and the minimum history a loan officer can still look at the case.

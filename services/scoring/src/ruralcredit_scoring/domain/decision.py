@@ -11,6 +11,9 @@ from decimal import Decimal
 from ruralcredit_scoring.domain import grades, limits, policy, pricing, reasons
 from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING, PolicyConfig, PricingConfig
 
+# The policy rule of a risk whose price would pass the legal ceiling.
+RATE_CEILING = "rate_ceiling"
+
 # feature, target PD -> the feature value that would reach it (None if no value does)
 RemedyFn = Callable[[str, float], "float | None"]
 
@@ -67,8 +70,8 @@ class Decision:
     features: Mapping[str, float] = field(default_factory=dict)
 
 
-def _policy_reason(rule: str | None, cfg: PolicyConfig) -> list[reasons.Reason]:
-    text = reasons.policy_text(rule, vars(cfg)) if rule else None
+def _policy_reason(rule: str | None, cfg: PolicyConfig, rcfg: PricingConfig) -> list[reasons.Reason]:
+    text = reasons.policy_text(rule, {**vars(rcfg), **vars(cfg)}) if rule else None
     if text is None:
         return []
     return [reasons.Reason(f"P_{rule}", "policy", text[0], text[1], 0.0)]
@@ -123,8 +126,17 @@ def decide(
     found = reasons.top_reasons(model.deltas, app.features, model.used_features, n=max_reasons, medians=model.medians)
     rate, schedule, share, limit = None, (), None, Decimal("0.00")
     if verdict.outcome != policy.DECLINE:
-        limit = sized.limit
         rate = pricing.price(model.pd, term, rcfg)
+        if rate.capped:
+            # Lending at the ceiling would price this risk below its expected loss: the bank
+            # declines rather than subsidise it, and says why.
+            verdict = policy.PolicyResult(
+                policy.DECLINE, RATE_CEILING, f"rate {rate.uncapped} > ceiling {rcfg.ceiling}", verdict.version
+            )
+            rate = None
+    if verdict.outcome != policy.DECLINE:
+        assert rate is not None
+        limit = sized.limit
         dues = limits.due_dates(app.as_of, term, lag, app.payout_days)
         if rcfg.schedule_mode == "share" and app.daily_p50:
             sched, share = limits.share_schedule(limit, rate.annual_rate, app.as_of, dues, app.daily_p50)
@@ -132,7 +144,7 @@ def decide(
             sched = limits.fixed_schedule(limit, rate.annual_rate, app.as_of, dues)
         schedule = tuple(sched)
     if verdict.outcome != policy.APPROVE:
-        found = _policy_reason(verdict.rule, pcfg) + _with_remedies(found, grade, pcfg, remedy, max_remedies)
+        found = _policy_reason(verdict.rule, pcfg, rcfg) + _with_remedies(found, grade, pcfg, remedy, max_remedies)
     return Decision(
         application_id=app.application_id,
         merchant_id=app.merchant_id,

@@ -177,6 +177,10 @@ POLICY_TEXT: dict[str, tuple[str, str]] = {
     "limit_too_small": ("Collections support less than the smallest loan", "预测回款支持的额度低于最低贷款额"),
     "exposure_refer": ("Total borrowing close to the cap needs review", "借款总额接近上限，需复核"),
     "missing_evidence": ("Sales evidence is missing", "缺少经营流水数据"),
+    "rate_ceiling": (
+        "The rate this estimated risk calls for is above the {ceiling:.0%} a year the bank may charge",
+        "该风险所需利率超过{ceiling:.0%}的年利率上限",
+    ),
 }
 
 

@@ -72,7 +72,8 @@ def test_decision_arrives_through_all_four_topics(suite):
     app = officer.post("/v1/applications", json={"merchant_id": merchant_id, "amount": "20000.00", "term_days": 60, "purpose": "festival_stock"}).json()
     assert app["status"] == "forecasting"
 
-    decided = wait_for(lambda: (a := officer.get(f"/v1/applications/{app['id']}").json())["decision"] and a, timeout=30, what="the decision")
+    decided = wait_for(lambda: (a := officer.get(f"/v1/applications/{app['id']}").json())["status"] not in ("submitted", "forecasting")
+                       and a["decision"] and a, timeout=30, what="the decision")
     d = decided["decision"]
     assert decided["status"] in {"approved", "referred", "declined"}
     assert {"approve": "approved", "refer": "referred", "decline": "declined"}[d["outcome"]] == decided["status"]

@@ -20,7 +20,7 @@ def decide(api, app_id: str, merchant_id: str, outcome: str) -> None:
     )
     env = Envelope[decisions.DecisionMade](type=decisions.MADE, version=1, producer="scoring", key=merchant_id, payload=payload)
     with api.runtime.factory() as session, session.begin():
-        consumer.handle(session, decode(encode(env)))
+        consumer.handle(session, [decode(encode(env))])
 
 
 def _setup(api):

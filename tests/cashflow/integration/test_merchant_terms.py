@@ -30,9 +30,9 @@ def test_produce_is_kept_until_an_event_names_another_or_none(runtime):
         with runtime.factory() as s:
             return store.platform_terms(s, "mer_1").produce
 
-    def apply(e: sales.DailySalesRecorded) -> None:
+    def apply(*events: sales.DailySalesRecorded) -> None:
         with runtime.factory() as s, s.begin():
-            store.add_daily_sales(s, e)
+            store.add_daily_sales(s, list(events))
 
     apply(event("2026-06-01", produce="mango"))
     assert produce() == "mango"
@@ -42,3 +42,23 @@ def test_produce_is_kept_until_an_event_names_another_or_none(runtime):
     assert produce() == "tea"
     apply(event("2026-06-04", produce=None))  # the platform says the merchant now sells all year
     assert produce() is None
+
+    # Several events of one poll: the last that speaks of the produce wins; silence keeps it.
+    apply(event("2026-06-05", produce="pear"), event("2026-06-05"))
+    assert produce() == "pear"
+    apply(event("2026-06-06", produce="tea"), event("2026-06-06", produce=None), event("2026-06-07"))
+    assert produce() is None
+
+
+def test_increments_of_one_poll_add_up_per_day(runtime):
+    from sqlalchemy import select
+
+    from ruralcredit_cashflow.orm import MerchantDay
+
+    with runtime.factory() as s, s.begin():
+        store.add_daily_sales(s, [event("2026-06-01"), event("2026-06-01"), event("2026-06-02")])
+    with runtime.factory() as s, s.begin():
+        store.add_daily_sales(s, [event("2026-06-01")])
+    with runtime.factory() as s:
+        days = {d.day.isoformat(): (d.orders, str(d.gross_sales)) for d in s.scalars(select(MerchantDay))}
+    assert days == {"2026-06-01": (3, "30.00"), "2026-06-02": (1, "10.00")}

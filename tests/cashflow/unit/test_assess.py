@@ -66,3 +66,49 @@ def test_rejects_nonsense():
         assess(flat(), amount=0.0, term_days=30, annual_rate_guess=0.1, as_of=AS_OF)
     with pytest.raises(ValueError):
         assess(flat(), amount=100.0, term_days=30, annual_rate_guess=0.1, as_of=AS_OF - timedelta(days=500))
+
+
+def _varied_requests(seed=3):
+    """Merchants with different histories, terms, lags, account flows and plans: a poll's worth."""
+    from ruralcredit_cashflow.domain.assess import Request
+    from ruralcredit_cashflow.domain.cashgap import AccountFlows
+    from ruralcredit_common.simulator import simulate_merchants
+
+    panel = simulate_merchants(12, start=AS_OF - timedelta(days=499), n_days=500, seed=seed)
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(panel.n_merchants):
+        first = int(np.argmax(~np.isnan(panel.gross[i])))
+        h = DailySeries.from_sales(AS_OF - timedelta(days=499 - first), panel.gross[i, first:], panel.refunds[i, first:],
+                                   panel.payouts[i, first:] if i % 3 else None)
+        term = int(rng.choice([15, 30, 60, 90, 180]))
+        flows = AccountFlows(np.full(400, 50.0 * i), np.full(400, 400.0 * (i % 4))) if i % 2 else None
+        plan = PurchasePlan(30_000.0, AS_OF + timedelta(days=5), AS_OF + timedelta(days=25)) if i % 4 == 1 else None
+        out.append(Request(h, AS_OF - timedelta(days=i % 2), float(rng.integers(2, 60)) * 1000, term, int(rng.choice([7, 15, 20])), flows, plan))
+    return out
+
+
+@pytest.mark.parametrize("model", ["profile", "gbm"])
+def test_many_at_once_equals_each_alone(model, tmp_path):
+    """The consumer assesses a poll's applications together; each must get what it would alone."""
+    from ruralcredit_cashflow.domain.assess import assess_many
+    from ruralcredit_cashflow.domain.forecast.training import train_simulated
+
+    forecaster = train_simulated(n_merchants=150, rounds=20) if model == "gbm" else None
+    requests = _varied_requests()
+    together = assess_many(requests, annual_rate_guess=0.08, forecaster=forecaster)
+    assert len({len(a.dates) for a in together}) > 1, "the horizons should differ"
+    gaps = 0
+    for r, got in zip(requests, together, strict=True):
+        alone = assess(r.history, amount=r.amount, term_days=r.term_days, annual_rate_guess=0.08, settlement=r.settlement_lag,
+                       account_flows=r.account_flows, purchase_plan=r.purchase_plan, as_of=r.as_of, forecaster=forecaster)
+        assert got.dates == alone.dates and got.cash_gap.lowest_date == alone.cash_gap.lowest_date
+        assert got.cash_gap.repay_date == alone.cash_gap.repay_date
+        np.testing.assert_allclose(got.collections.p10, alone.collections.p10, rtol=1e-9)
+        np.testing.assert_allclose(got.sales.p90, alone.sales.p90, rtol=1e-9)
+        np.testing.assert_allclose(got.cash_gap.position, alone.cash_gap.position, rtol=1e-9)
+        for k in FEATURE_NAMES:
+            assert got.features[k] == pytest.approx(alone.features[k], rel=1e-9, nan_ok=True), k
+        assert got.term_collections == pytest.approx(alone.term_collections, rel=1e-9)
+        gaps += got.features["cash_gap"] > 0
+    assert gaps > 0, "some merchants should need working capital, or the cash gap is untested"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from ruralcredit_common.kafka import ConsumerLoop
+from ruralcredit_common.kafka import ConsumerLoop, each
 from ruralcredit_common.runtime import stop_on_signals
 from tests.common.integration import ledger
 
@@ -15,7 +15,7 @@ def main() -> None:
     url, bootstrap, topic, group = sys.argv[1:5]
     engine, factory = ledger.setup(url)
     loop = ConsumerLoop(
-        service="ledger", bootstrap=bootstrap, group_id=group, topics=[topic], handler=ledger.handle,
+        service="ledger", bootstrap=bootstrap, group_id=group, topics=[topic], handler=each(ledger.handle),
         factory=factory, processed_model=ledger.Base.ProcessedEvent,
     )
     stop = threading.Event()

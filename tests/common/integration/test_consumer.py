@@ -8,7 +8,7 @@ import orjson
 
 from ruralcredit_common import metrics
 from ruralcredit_common.contracts import dlq_topic
-from ruralcredit_common.kafka import ConsumerLoop, ensure_topics, make_producer
+from ruralcredit_common.kafka import ConsumerLoop, each, ensure_topics, make_producer
 from tests.common.integration import ledger
 from tests.support import read_topic, unique, wait_for
 
@@ -19,7 +19,7 @@ class Crash(BaseException):
 
 def _loop(broker, factory, topic, group, **kw):
     return ConsumerLoop(
-        service="tests", bootstrap=broker.bootstrap, group_id=group, topics=[topic], handler=ledger.handle,
+        service="tests", bootstrap=broker.bootstrap, group_id=group, topics=[topic], handler=each(ledger.handle),
         factory=factory, processed_model=ledger.Base.ProcessedEvent, **kw,
     )
 
@@ -99,7 +99,7 @@ def test_dead_letters_can_be_replayed_into_their_topic(broker):
     for i in range(3):
         producer.send(dlq_topic(topic), key=b"m1", value=ledger.wire("m1", f"fixed-{i}")).get(timeout=10)
     producer.close()
-    assert replay(broker.bootstrap, topic, group=unique("replay-group"), idle_seconds=2) == 3
+    assert replay(broker.bootstrap, topic, group=unique("replay-group")) == 3
     back = read_topic(broker.bootstrap, topic, expect=3)
     assert len(back) == 3 and all(r.key == b"m1" for r in back)
     assert [orjson.loads(r.value)["payload"]["note"] for r in back] == ["fixed-0", "fixed-1", "fixed-2"]

@@ -50,6 +50,8 @@ class Runtime:
     start_hook: Callable[[Runtime], None] | None = None
     # What the hooks leave for the app and the consumer (the scorer's engine).
     state: dict[str, Any] = field(default_factory=dict)
+    # Periodic work that runs beside the consumer: (name, every seconds, job).
+    jobs: list[tuple[str, float, Callable[[Runtime], None]]] = field(default_factory=list)
     relay: OutboxRelay = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
     role: str = "all"
@@ -126,6 +128,8 @@ class Runtime:
             threads.append(threading.Thread(target=self._guard, args=(self.relay.run,), name="relay"))
         if role in ("all", "consumer") and self.handler is not None:
             threads.append(threading.Thread(target=self._guard, args=(self.consumer().run,), name="consumer"))
+        if role in ("all", "consumer"):
+            threads += [threading.Thread(target=self._every, args=job, name=job[0]) for job in self.jobs]
         if role in ("consumer", "relay") and self.settings.metrics_port:
             from prometheus_client import start_http_server
 
@@ -156,6 +160,14 @@ class Runtime:
             log.exception("worker thread died; stopping the process")
             self.failed = True
             self.stop.set()
+
+    def _every(self, name: str, seconds: float, job: Callable[[Runtime], None]) -> None:
+        # A failing run is logged and tried again next time: the job must not take the consumer down.
+        while not self.stop.wait(seconds):
+            try:
+                job(self)
+            except Exception:
+                log.exception("periodic job %s failed", name)
 
     def _serve_http(self) -> None:
         app = self.make_app(self)

@@ -6,12 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ruralcredit_applications.domain import lifecycle
 from ruralcredit_applications.orm import Application, AuditEntry, Base, Consent, Decision, Merchant, Override
 from ruralcredit_common.contracts import applications as applications_v1
+from ruralcredit_common.contracts import dead_letters
 from ruralcredit_common.contracts import decisions as decisions_v1
 from ruralcredit_common.contracts.envelope import Envelope
 from ruralcredit_common.db import utcnow
@@ -84,23 +85,79 @@ def submit(session: Session, *, officer_id: str, institution_id: str, merchant_i
     return app
 
 
-def record_decision(session: Session, decision: decisions_v1.DecisionMade) -> None:
-    """Store the scorer's decision and move the application to its outcome."""
+def record_decision(session: Session, decision: decisions_v1.DecisionMade) -> Decision | None:
+    """Store the scorer's decision and move the application to its outcome; returns it if stored now.
+
+    A decision that arrives after the application was referred, withdrawn or decided by an
+    officer is kept beside it and in the audit trail; it changes nothing an officer has done.
+    """
     app = session.get(Application, decision.application_id, with_for_update=True)
     if app is None:
         raise NotFound(f"decision for unknown application {decision.application_id}")
     if session.get(Decision, app.id) is not None:
-        return
-    session.add(Decision(
+        return None
+    stored = Decision(
         application_id=app.id, outcome=decision.outcome, pd=decision.pd, model_version=decision.model_version,
-        payload=decision.model_dump(mode="json"), decided_at=decision.decided_at,
-    ))
-    if app.status in (lifecycle.WITHDRAWN, lifecycle.EXPIRED):
-        audit(session, app, "scoring", "decision_after_close", {"outcome": decision.outcome}, decision.model_version)
-        return
+        payload=decision.model_dump(mode="json"), decided_at=decision.decided_at, recorded_at=utcnow(),
+    )
+    session.add(stored)
+    if not lifecycle.awaiting_decision(app.status):
+        audit(session, app, "scoring", "late_decision", {"outcome": decision.outcome, "status": app.status}, decision.model_version)
+        return stored
     app.grade = decision.grade
     _move(session, app, lifecycle.SCORED, "scoring", {"pd": decision.pd, "grade": decision.grade}, decision.model_version)
     _move(session, app, lifecycle.OUTCOME_STATUS[decision.outcome], "scoring", {"policy_rule": decision.policy_rule}, decision.model_version)
+    return stored
+
+
+UNDECIDED = "could not be decided automatically"
+
+
+def refer_undecided(session: Session, app: Application, *, stage: str, detail: str) -> bool:
+    """Refer an application that still awaits its decision to a loan officer, saying which stage failed."""
+    if not lifecycle.awaiting_decision(app.status):
+        return False
+    app.status_reason = f"{UNDECIDED}: {stage}"[:300]
+    _move(session, app, lifecycle.REFERRED, "system", {"reason": UNDECIDED, "stage": stage, "detail": detail[:500]})
+    return True
+
+
+def record_dead_letter(session: Session, notice: dead_letters.DeadLettered, application_id: str) -> bool:
+    """Link an event of an application that a stage could never apply; refer it if it still waits."""
+    app = session.get(Application, application_id, with_for_update=True)
+    if app is None:
+        return False
+    audit(session, app, notice.service, "dead_lettered", {
+        "stage": notice.service, "topic": notice.source_topic, "event_type": notice.event_type,
+        "event_id": notice.event_id, "error": notice.error[:500],
+    })
+    return refer_undecided(session, app, stage=notice.service, detail=notice.error)
+
+
+def overdue(session: Session, older_than: dt.datetime, limit: int = 500) -> list[Application]:
+    """Applications still awaiting a decision that were submitted before `older_than`."""
+    return list(session.scalars(
+        select(Application)
+        .where(Application.status.in_(lifecycle.AWAITING), Application.created_at < older_than)
+        .order_by(Application.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ))
+
+
+def refer_overdue(session: Session, deadline: dt.timedelta) -> int:
+    """Refer every application that has waited longer than `deadline` for its decision; returns how many."""
+    n = 0
+    for app in overdue(session, utcnow() - deadline):
+        waiting_for = "the outbox relay" if app.status == lifecycle.SUBMITTED else "cashflow or scoring"
+        detail = f"no decision within {deadline.total_seconds():.0f} s of submission (waiting for {waiting_for})"
+        n += refer_undecided(session, app, stage="deadline", detail=detail)
+    return n
+
+
+def oldest_undecided(session: Session) -> dt.datetime | None:
+    """When the oldest application still awaiting a decision was submitted."""
+    return session.scalar(select(func.min(Application.created_at)).where(Application.status.in_(lifecycle.AWAITING)))
 
 
 def override(session: Session, app: Application, *, officer_id: str, outcome: str, reason: str) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from fastapi import FastAPI
 
-from ruralcredit_applications import consumer
+from ruralcredit_applications import applications as cases
+from ruralcredit_applications import consumer, metrics
 from ruralcredit_applications.api import admin, evidence, insight, officer, platform
 from ruralcredit_applications.orm import Base
 from ruralcredit_applications.settings import Settings, get_settings
 from ruralcredit_common import http
+from ruralcredit_common.db import transaction
 from ruralcredit_common.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 NAME = "applications"
 MIGRATIONS = "ruralcredit_applications:migrations"
@@ -17,11 +24,28 @@ MIGRATIONS = "ruralcredit_applications:migrations"
 
 def make_app(runtime: Runtime) -> FastAPI:
     """The HTTP API."""
+    metrics.register_undecided_age(lambda: _oldest_undecided(runtime))
     return http.service_app(
         runtime, title="Rural credit: applications",
         description="Platforms push merchants' sales; loan officers submit applications and read decisions.",
         routers=[m.router for m in (admin, platform, officer, evidence, insight)],
     )
+
+
+def _oldest_undecided(runtime: Runtime) -> dt.datetime | None:
+    with runtime.factory() as session:
+        return cases.oldest_undecided(session)
+
+
+def refer_overdue(runtime: Runtime, deadline: dt.timedelta | None = None) -> None:
+    """Refer applications that passed the decision deadline (the configured one by default) to a loan officer."""
+    deadline = deadline or dt.timedelta(seconds=runtime.settings.decision_deadline_seconds)  # type: ignore[attr-defined]
+    with transaction(runtime.factory) as session:
+        n = cases.refer_overdue(session, deadline)
+    for _ in range(n):
+        metrics.referred_undecided("deadline")
+    if n:
+        log.warning("referred %d application(s) with no decision after %.0f s", n, deadline.total_seconds())
 
 
 def build(settings: Settings | None = None) -> Runtime:
@@ -30,4 +54,5 @@ def build(settings: Settings | None = None) -> Runtime:
     return Runtime.create(
         name=NAME, settings=settings, base=Base,
         migrations=MIGRATIONS, make_app=make_app, topics=consumer.TOPICS, handler=consumer.handle,
+        jobs=[("decision-deadline", settings.deadline_check_seconds, refer_overdue)],
     )

@@ -158,6 +158,8 @@ class Application(Base):
     purpose: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), index=True)
     grade: Mapped[str | None] = mapped_column(String(2))
+    # Why the suite, not the model, set the status (e.g. referred: could not be decided automatically).
+    status_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
 
@@ -172,6 +174,8 @@ class Decision(Base):
     model_version: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     decided_at: Mapped[dt.datetime] = mapped_column(TS)
+    # When this service stored it: submitted → recorded is the latency the officer sees.
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(TS, default=utcnow)
 
 
 class Override(Base):

@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     cashflow_url: str = "http://127.0.0.1:8002"
     scoring_url: str = "http://127.0.0.1:8003"
     application_ttl_days: int = Field(default=30, ge=1, le=365)
+    # An application with no decision this long after submission is referred to a loan officer.
+    decision_deadline_seconds: float = Field(default=60.0, ge=1, le=86_400)
+    deadline_check_seconds: float = Field(default=5.0, ge=0.1, le=600)
 
 
 @lru_cache

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_cashflow import series as store
 from ruralcredit_cashflow.domain import cashgap
-from ruralcredit_cashflow.domain.assess import Assessment, assess, load_forecaster
+from ruralcredit_cashflow.domain.assess import Assessment, Request, assess_many, load_forecaster
 from ruralcredit_cashflow.domain.forecast.base import Forecaster
 from ruralcredit_cashflow.domain.series import DailySeries
+from ruralcredit_cashflow.orm import PurchasePlan
 from ruralcredit_cashflow.settings import Settings
 from ruralcredit_common import calendar as cal
+from ruralcredit_common.contracts import applications as applications_v1
 from ruralcredit_common.contracts import cashflow as cashflow_v1
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -36,23 +38,29 @@ def as_of_for(submitted_at: dt.datetime) -> dt.date:
 
 
 def history(session: Session, merchant_id: str, as_of: dt.date, max_days: int, produce: str | None = None) -> DailySeries:
-    """The merchant's daily series up to as_of; payouts unreported (NaN) if none ever arrived.
+    """The merchant's daily series up to as_of; payouts unreported (NaN) if none ever arrived."""
+    since = as_of - dt.timedelta(days=max_days - 1)
+    recorded = store.recorded_days(session, {merchant_id}, since, as_of).get(merchant_id)
+    return _series(recorded, since, as_of, produce)
+
+
+def _series(recorded: store.RecordedDays | None, since: dt.date, as_of: dt.date, produce: str | None) -> DailySeries:
+    """A DailySeries from recorded days.
 
     A produce this calendar has no harvest window for counts as none: the merchant loses the
     harvest features, not its forecast.
     """
-    days = store.load_days(session, merchant_id, as_of - dt.timedelta(days=max_days - 1))
-    days = [d for d in days if d.day <= as_of]
-    start = days[0].day if days else as_of
-    arrays = store.dense(days, start, as_of)
+    if recorded is None:
+        start, arrays = as_of, {k: np.zeros(1) for k in ("gross_sales", "refunds", "payouts")}
+    else:
+        start, arrays = recorded.window(since, as_of)
     payouts = arrays["payouts"] if arrays["payouts"].any() else None
     category = produce if produce in cal.CATEGORIES else None
     return DailySeries.from_sales(start, arrays["gross_sales"], arrays["refunds"], payouts, category=category)
 
 
-def other_flows(session: Session, merchant_id: str, as_of: dt.date, horizon: int, plans: list) -> cashgap.AccountFlows | None:  # type: ignore[type-arg]
+def _other_flows(past: dict[str, np.ndarray] | None, as_of: dt.date, horizon: int, plans: list[PurchasePlan]) -> cashgap.AccountFlows | None:
     """Projected account flows (recent average per day) plus the purchase plans' outflows."""
-    past = store.account_flows(session, merchant_id, as_of - dt.timedelta(days=FLOW_WINDOW_DAYS - 1), as_of)
     if past is None and not plans:
         return None
     inflow = np.full(horizon, past["inflow"].mean() if past else 0.0)
@@ -62,21 +70,36 @@ def other_flows(session: Session, merchant_id: str, as_of: dt.date, horizon: int
     return cashgap.AccountFlows(inflow, outflow)
 
 
-def assess_application(session: Session, *, application, settings: Settings) -> cashflow_v1.CashflowAssessed:  # type: ignore[no-untyped-def]
-    """Forecast and features for a submitted application, as the cashflow.v1 payload."""
-    as_of = as_of_for(application.submitted_at)
-    terms = store.platform_terms(session, application.merchant_id)
-    hist = history(session, application.merchant_id, as_of, settings.max_history_days, terms.produce if terms else None)
-    lag = terms.settlement_lag_days if terms else settings.default_settlement_lag_days
-    plans = store.purchase_plans(session, application.merchant_id, as_of)
-    horizon = min(365, application.term_days + max(lag, 1) + 7)
-    result = assess(
-        hist, amount=float(application.amount), term_days=application.term_days,
-        annual_rate_guess=settings.assumed_annual_rate, settlement=lag,
-        account_flows=other_flows(session, application.merchant_id, as_of, horizon, plans),
-        as_of=as_of, forecaster=forecaster(settings.forecast_model_path),
-    )
-    return to_contract(result, application=application, lag=lag)
+def assess_applications(
+    session: Session, submitted: list[applications_v1.ApplicationSubmitted], settings: Settings
+) -> list[cashflow_v1.CashflowAssessed]:
+    """Forecasts and features for many submitted applications at once, as cashflow.v1 payloads.
+
+    The merchants' series, terms, flows and plans are read in one query each, and the forecast
+    runs once over all of them: a poll of applications costs little more than one.
+    """
+    merchants = {a.merchant_id for a in submitted}
+    as_of = {a.application_id: as_of_for(a.submitted_at) for a in submitted}
+    first, last = min(as_of.values()), max(as_of.values())
+    since = first - dt.timedelta(days=settings.max_history_days - 1)
+    days = store.recorded_days(session, merchants, since, last)
+    terms = store.platform_terms_of(session, merchants)
+    plans = store.purchase_plans_of(session, merchants, first)
+    flows = store.account_flows_of(session, merchants, first - dt.timedelta(days=FLOW_WINDOW_DAYS - 1), last)
+    requests, lags = [], []
+    for a in submitted:
+        day, t = as_of[a.application_id], terms.get(a.merchant_id)
+        lag = t.settlement_lag_days if t else settings.default_settlement_lag_days
+        horizon = min(365, a.term_days + max(lag, 1) + 7)
+        own_plans = [p for p in plans.get(a.merchant_id, []) if p.end > day]
+        past = flows[a.merchant_id].window(day - dt.timedelta(days=FLOW_WINDOW_DAYS - 1), day) if a.merchant_id in flows else None
+        requests.append(Request(
+            _series(days.get(a.merchant_id), day - dt.timedelta(days=settings.max_history_days - 1), day, t.produce if t else None),
+            day, float(a.amount), a.term_days, lag, _other_flows(past, day, horizon, own_plans),
+        ))
+        lags.append(lag)
+    results = assess_many(requests, annual_rate_guess=settings.assumed_annual_rate, forecaster=forecaster(settings.forecast_model_path))
+    return [to_contract(r, application=a, lag=lag) for r, a, lag in zip(results, submitted, lags, strict=True)]
 
 
 def to_contract(result: Assessment, *, application, lag: int) -> cashflow_v1.CashflowAssessed:  # type: ignore[no-untyped-def]

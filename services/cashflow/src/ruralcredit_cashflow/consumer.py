@@ -2,48 +2,59 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ruralcredit_cashflow import series
-from ruralcredit_cashflow.assessment import assess_application
+from ruralcredit_cashflow.assessment import assess_applications
 from ruralcredit_cashflow.orm import Assessment, Base
 from ruralcredit_cashflow.settings import Settings
 from ruralcredit_common.contracts import applications, cashflow, sales
 from ruralcredit_common.contracts.envelope import Envelope, RawEnvelope
-from ruralcredit_common.kafka import Handler
-from ruralcredit_common.outbox import add_event
+from ruralcredit_common.kafka import Handler, received_at
+from ruralcredit_common.outbox import add_events
 
 TOPICS = [sales.TOPIC, applications.TOPIC]
 
 
 def make_handler(settings: Settings) -> Handler:
-    """The function that applies one event from the topics this service consumes."""
+    """The function that applies the events of one poll from the topics this service consumes."""
 
-    def handle(session: Session, envelope: RawEnvelope) -> None:
-        _apply(session, envelope, settings)
+    def handle(session: Session, envelopes: list[RawEnvelope]) -> None:
+        daily, submitted = [], []
+        for envelope in envelopes:
+            if envelope.type == sales.DAILY_SALES:
+                daily.append(envelope.bind(sales.DailySalesRecorded))
+            elif envelope.type == sales.ACCOUNT_FLOWS:
+                series.set_account_flows(session, envelope.bind(sales.AccountFlowsRecorded))
+            elif envelope.type == sales.PURCHASE_PLAN:
+                series.set_purchase_plan(session, envelope.bind(sales.PurchasePlanRecorded))
+            elif envelope.type == applications.SUBMITTED:
+                submitted.append(envelope.bind(applications.ApplicationSubmitted))
+        # Sales first: an application in the same poll is assessed on everything received.
+        series.add_daily_sales(session, daily)
+        _assess(session, submitted, settings)
 
     return handle
 
 
-def _apply(session: Session, envelope: RawEnvelope, settings: Settings) -> None:
-    if envelope.type == sales.DAILY_SALES:
-        series.add_daily_sales(session, envelope.bind(sales.DailySalesRecorded))
-    elif envelope.type == sales.ACCOUNT_FLOWS:
-        series.set_account_flows(session, envelope.bind(sales.AccountFlowsRecorded))
-    elif envelope.type == sales.PURCHASE_PLAN:
-        series.set_purchase_plan(session, envelope.bind(sales.PurchasePlanRecorded))
-    elif envelope.type == applications.SUBMITTED:
-        _assess(session, envelope, settings)
-
-
-def _assess(session: Session, envelope: RawEnvelope, settings: Settings) -> None:
-    application = envelope.bind(applications.ApplicationSubmitted)
-    if session.get(Assessment, application.application_id) is not None:
+def _assess(session: Session, submitted: list[applications.ApplicationSubmitted], settings: Settings) -> None:
+    """Assess a poll's new applications together and queue their cashflow.v1 events."""
+    ids = [a.application_id for a in submitted]
+    done = set(session.scalars(select(Assessment.application_id).where(Assessment.application_id.in_(ids)))) if ids else set()
+    fresh = list({a.application_id: a for a in submitted if a.application_id not in done}.values())
+    if not fresh:
         return
-    payload = assess_application(session, application=application, settings=settings)
-    session.add(Assessment(application_id=application.application_id, merchant_id=application.merchant_id,
-                           payload=payload.model_dump(mode="json")))
-    add_event(session, Base.OutboxRow, cashflow.TOPIC, Envelope[cashflow.CashflowAssessed](
-        type=cashflow.ASSESSED, version=cashflow.VERSION, producer="cashflow", key=application.merchant_id,
-        correlation_id=application.application_id, payload=payload,
-    ))
+    received = received_at(session)
+    payloads = assess_applications(session, fresh, settings)
+    session.add_all([
+        Assessment(application_id=a.application_id, merchant_id=a.merchant_id, payload=p.model_dump(mode="json"), received_at=received)
+        for a, p in zip(fresh, payloads, strict=True)
+    ])
+    add_events(session, Base.OutboxRow, cashflow.TOPIC, [
+        Envelope[cashflow.CashflowAssessed](
+            type=cashflow.ASSESSED, version=cashflow.VERSION, producer="cashflow", key=a.merchant_id,
+            correlation_id=a.application_id, payload=p,
+        )
+        for a, p in zip(fresh, payloads, strict=True)
+    ])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Float, cast, select
 from sqlalchemy.orm import Session
 
 from ruralcredit_cashflow.orm import AccountFlowDay, MerchantDay, MerchantPlatform, PurchasePlan
@@ -21,14 +22,29 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return insert
 
 
-def add_daily_sales(session: Session, event: sales.DailySalesRecorded) -> None:
-    """Add a batch's increments to the merchant's days (upsert-and-add, one statement)."""
+def add_daily_sales(session: Session, events: list[sales.DailySalesRecorded]) -> None:
+    """Add batches' increments to the merchants' days: one upsert-and-add per merchant-day.
+
+    Increments of the same merchant-day are summed first (PostgreSQL refuses to update one row
+    twice in a statement); the platform terms a merchant's latest event states win.
+    """
+    if not events:
+        return
+    totals: dict[tuple[str, dt.date], list] = {}
+    terms: dict[str, dict] = {}
+    for event in events:
+        for d in event.days:
+            t = totals.setdefault((event.merchant_id, d.day), [0, Decimal(0), Decimal(0), Decimal(0)])
+            t[0] += d.orders
+            t[1] += d.gross_sales
+            t[2] += d.refunds
+            t[3] += d.payouts
+        merged = terms.setdefault(event.merchant_id, {})
+        merged.update(platform_id=event.platform_id, settlement_lag_days=event.settlement_lag_days, fee_rate=event.fee_rate)
+        # An event without the field (an older producer, a replay) says nothing about the produce.
+        if "produce" in event.model_fields_set:
+            merged["produce"] = event.produce
     insert = _insert(session)
-    rows = [
-        {"merchant_id": event.merchant_id, "day": d.day, "orders": d.orders,
-         "gross_sales": d.gross_sales, "refunds": d.refunds, "payouts": d.payouts}
-        for d in event.days
-    ]
     stmt = insert(MerchantDay)
     ex = stmt.excluded
     session.execute(
@@ -41,15 +57,21 @@ def add_daily_sales(session: Session, event: sales.DailySalesRecorded) -> None:
                 "payouts": MerchantDay.payouts + ex.payouts,
             },
         ),
-        rows,
+        [
+            {"merchant_id": m, "day": day, "orders": t[0], "gross_sales": t[1], "refunds": t[2], "payouts": t[3]}
+            for (m, day), t in totals.items()
+        ],
     )
-    terms = {"platform_id": event.platform_id, "settlement_lag_days": event.settlement_lag_days,
-             "fee_rate": event.fee_rate}
-    # An event without the field (an older producer, a replay) says nothing about the produce.
-    if "produce" in event.model_fields_set:
-        terms["produce"] = event.produce
-    platform = insert(MerchantPlatform).values(merchant_id=event.merchant_id, **terms)
-    session.execute(platform.on_conflict_do_update(index_elements=["merchant_id"], set_=terms))
+    # One statement per shape: rows that set the produce and rows that leave it as it is.
+    for with_produce in (False, True):
+        rows = [{"merchant_id": m, **t} for m, t in terms.items() if ("produce" in t) == with_produce]
+        if rows:
+            platform = insert(MerchantPlatform)
+            keep = [c for c in rows[0] if c != "merchant_id"]
+            session.execute(
+                platform.on_conflict_do_update(index_elements=["merchant_id"], set_={c: platform.excluded[c] for c in keep}),
+                rows,
+            )
 
 
 def set_account_flows(session: Session, event: sales.AccountFlowsRecorded) -> None:
@@ -73,22 +95,50 @@ def set_purchase_plan(session: Session, event: sales.PurchasePlanRecorded) -> No
     ))
 
 
-def load_days(session: Session, merchant_id: str, since: dt.date) -> list[MerchantDay]:
-    """The merchant's recorded days from `since`, oldest first."""
-    return list(session.scalars(
-        select(MerchantDay).where(MerchantDay.merchant_id == merchant_id, MerchantDay.day >= since).order_by(MerchantDay.day)
-    ))
+@dataclass(frozen=True)
+class RecordedDays:
+    """A merchant's recorded days, oldest first: day ordinals and amounts in yuan."""
+
+    ordinal: np.ndarray
+    gross_sales: np.ndarray
+    refunds: np.ndarray
+    payouts: np.ndarray
+
+    def window(self, first: dt.date, last: dt.date) -> tuple[dt.date, dict[str, np.ndarray]]:
+        """Dense arrays from the first recorded day in [first, last] to last; days with no record are zero."""
+        lo, hi = np.searchsorted(self.ordinal, [first.toordinal(), last.toordinal() + 1])
+        start = dt.date.fromordinal(int(self.ordinal[lo])) if hi > lo else last
+        n = (last - start).days + 1
+        out = {}
+        for k in ("gross_sales", "refunds", "payouts"):
+            out[k] = np.zeros(n)
+            out[k][self.ordinal[lo:hi] - start.toordinal()] = getattr(self, k)[lo:hi]
+        return start, out
 
 
-def dense(days: list[MerchantDay], start: dt.date, end: dt.date) -> dict[str, np.ndarray]:
-    """Arrays over every day from start to end inclusive; days with no record are zero."""
-    n = (end - start).days + 1
-    out = {k: np.zeros(n) for k in ("orders", "gross_sales", "refunds", "payouts")}
-    for d in days:
-        i = (d.day - start).days
-        if 0 <= i < n:
-            for k in out:
-                out[k][i] = float(getattr(d, k))
+def recorded_days(session: Session, merchant_ids: set[str], since: dt.date, until: dt.date) -> dict[str, RecordedDays]:
+    """The merchants' recorded days in [since, until], read in one query (merchants with none are absent)."""
+    if not merchant_ids:
+        return {}
+    rows = session.execute(
+        select(
+            MerchantDay.merchant_id, MerchantDay.day, cast(MerchantDay.gross_sales, Float),
+            cast(MerchantDay.refunds, Float), cast(MerchantDay.payouts, Float),
+        )
+        .where(MerchantDay.merchant_id.in_(merchant_ids), MerchantDay.day >= since, MerchantDay.day <= until)
+        .order_by(MerchantDay.merchant_id, MerchantDay.day)
+    ).all()
+    out: dict[str, RecordedDays] = {}
+    i = 0
+    while i < len(rows):
+        j = i
+        while j < len(rows) and rows[j][0] == rows[i][0]:
+            j += 1
+        chunk = rows[i:j]
+        out[rows[i][0]] = RecordedDays(
+            np.array([r[1].toordinal() for r in chunk]), *(np.array([r[k] or 0.0 for r in chunk], float) for k in (2, 3, 4))
+        )
+        i = j
     return out
 
 
@@ -97,24 +147,48 @@ def platform_terms(session: Session, merchant_id: str) -> MerchantPlatform | Non
     return session.get(MerchantPlatform, merchant_id)
 
 
-def account_flows(session: Session, merchant_id: str, start: dt.date, end: dt.date) -> dict[str, np.ndarray] | None:
-    """Daily account inflows and outflows over [start, end], or None when none were reported."""
-    rows = list(session.scalars(
-        select(AccountFlowDay).where(AccountFlowDay.merchant_id == merchant_id, AccountFlowDay.day >= start, AccountFlowDay.day <= end)
-    ))
-    if not rows:
-        return None
-    n = (end - start).days + 1
-    inflow, outflow = np.zeros(n), np.zeros(n)
-    for r in rows:
-        inflow[(r.day - start).days] = float(r.inflow)
-        outflow[(r.day - start).days] = float(r.outflow)
-    return {"inflow": inflow, "outflow": outflow}
+def platform_terms_of(session: Session, merchant_ids: set[str]) -> dict[str, MerchantPlatform]:
+    """The platform terms of the merchants that have any."""
+    rows = session.scalars(select(MerchantPlatform).where(MerchantPlatform.merchant_id.in_(merchant_ids)))
+    return {r.merchant_id: r for r in rows}
 
 
-def purchase_plans(session: Session, merchant_id: str, after: dt.date) -> list[PurchasePlan]:
-    """The merchant's purchase plans that end after `after`."""
-    return list(session.scalars(select(PurchasePlan).where(PurchasePlan.merchant_id == merchant_id, PurchasePlan.end > after)))
+def account_flows_of(session: Session, merchant_ids: set[str], start: dt.date, end: dt.date) -> dict[str, AccountFlowWindow]:
+    """The merchants' reported account flows over [start, end] (merchants with none are absent)."""
+    rows = session.execute(
+        select(AccountFlowDay.merchant_id, AccountFlowDay.day, cast(AccountFlowDay.inflow, Float), cast(AccountFlowDay.outflow, Float))
+        .where(AccountFlowDay.merchant_id.in_(merchant_ids), AccountFlowDay.day >= start, AccountFlowDay.day <= end)
+    ).all()
+    out: dict[str, AccountFlowWindow] = {}
+    for merchant_id, day, inflow, outflow in rows:
+        out.setdefault(merchant_id, AccountFlowWindow({})).days[day] = (inflow or 0.0, outflow or 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class AccountFlowWindow:
+    """A merchant's reported account flows by day."""
+
+    days: dict[dt.date, tuple[float, float]]
+
+    def window(self, start: dt.date, end: dt.date) -> dict[str, np.ndarray] | None:
+        """Daily inflows and outflows over [start, end], or None when none were reported there."""
+        n = (end - start).days + 1
+        inflow, outflow = np.zeros(n), np.zeros(n)
+        seen = False
+        for day, (i, o) in self.days.items():
+            k = (day - start).days
+            if 0 <= k < n:
+                inflow[k], outflow[k], seen = i, o, True
+        return {"inflow": inflow, "outflow": outflow} if seen else None
+
+
+def purchase_plans_of(session: Session, merchant_ids: set[str], after: dt.date) -> dict[str, list[PurchasePlan]]:
+    """The merchants' purchase plans that end after `after`."""
+    out: dict[str, list[PurchasePlan]] = {}
+    for plan in session.scalars(select(PurchasePlan).where(PurchasePlan.merchant_id.in_(merchant_ids), PurchasePlan.end > after)):
+        out.setdefault(plan.merchant_id, []).append(plan)
+    return out
 
 
 def to_yuan(value: float) -> Decimal:

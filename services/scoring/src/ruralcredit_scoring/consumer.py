@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ruralcredit_common.contracts import cashflow, decisions
 from ruralcredit_common.contracts.envelope import Envelope, RawEnvelope
 from ruralcredit_common.db import utcnow
-from ruralcredit_common.kafka import Handler
-from ruralcredit_common.outbox import add_event
+from ruralcredit_common.kafka import Handler, after_commit, received_at
+from ruralcredit_common.outbox import add_events
 from ruralcredit_scoring import metrics
 from ruralcredit_scoring.convert import to_contract
 from ruralcredit_scoring.engine import Engine, existing_exposure
@@ -18,57 +19,47 @@ TOPICS = [cashflow.TOPIC]
 
 
 def make_handler(engine: Engine) -> Handler:
-    """The function that applies one cashflow.v1 event."""
+    """The function that decides the applications of one poll of cashflow.v1 events."""
 
-    def handle(session: Session, envelope: RawEnvelope) -> None:
-        if envelope.type != cashflow.ASSESSED:
-            return
-        assessed = envelope.bind(cashflow.CashflowAssessed)
-        if session.get(DecisionRecord, assessed.application_id) is not None:
-            return
-        payload = assessed.model_dump(mode="json")
-        now = utcnow()
-        exposure = existing_exposure(session, assessed.merchant_id, now)
-        decision = engine.decide(payload, exposure)
-        made = to_contract(decision, now)
-        session.add(
-            DecisionRecord(
-                application_id=made.application_id,
-                merchant_id=made.merchant_id,
-                outcome=made.outcome,
-                pd=made.pd,
-                grade=made.grade,
-                model_version=made.model_version,
-                payload=made.model_dump(mode="json"),
-                decided_at=now,
-            )
-        )
-        shadow = engine.shadow(payload, exposure)
-        if shadow is not None:
-            session.add(
-                ShadowScore(
-                    application_id=made.application_id,
-                    challenger_version=shadow.model_version,
-                    pd=shadow.pd,
-                    grade=shadow.grade,
-                    outcome=shadow.outcome,
-                    champion_pd=made.pd,
-                )
-            )
-        add_event(
-            session,
-            Base.OutboxRow,
-            decisions.TOPIC,
+    def handle(session: Session, envelopes: list[RawEnvelope]) -> None:
+        assessed = [e.bind(cashflow.CashflowAssessed) for e in envelopes if e.type == cashflow.ASSESSED]
+        ids = [a.application_id for a in assessed]
+        decided = set(session.scalars(select(DecisionRecord.application_id).where(DecisionRecord.application_id.in_(ids)))) if ids else set()
+        received, made_all = received_at(session), []
+        for a in assessed:
+            if a.application_id in decided:
+                continue
+            decided.add(a.application_id)
+            made_all.append(_decide(session, engine, a, received))
+        add_events(session, Base.OutboxRow, decisions.TOPIC, [
             Envelope[decisions.DecisionMade](
-                type=decisions.MADE,
-                version=decisions.VERSION,
-                producer="scoring",
-                key=made.merchant_id,
-                correlation_id=made.application_id,
-                payload=made,
-            ),
-        )
-        metrics.observe_decision(made)
-        engine.record(decision)
+                type=decisions.MADE, version=decisions.VERSION, producer="scoring", key=made.merchant_id,
+                correlation_id=made.application_id, payload=made,
+            )
+            for made in made_all
+        ])
 
     return handle
+
+
+def _decide(session: Session, engine: Engine, assessed: cashflow.CashflowAssessed, received) -> decisions.DecisionMade:  # type: ignore[no-untyped-def]
+    """Decide one application; earlier decisions of this poll count towards the merchant's exposure."""
+    payload = assessed.model_dump(mode="json")
+    now = utcnow()
+    exposure = existing_exposure(session, assessed.merchant_id, now)
+    decision = engine.decide(payload, exposure)
+    made = to_contract(decision, now)
+    session.add(DecisionRecord(
+        application_id=made.application_id, merchant_id=made.merchant_id, outcome=made.outcome, pd=made.pd,
+        grade=made.grade, model_version=made.model_version, payload=made.model_dump(mode="json"),
+        received_at=received, decided_at=now,
+    ))
+    shadow = engine.shadow(payload, exposure)
+    if shadow is not None:
+        session.add(ShadowScore(
+            application_id=made.application_id, challenger_version=shadow.model_version, pd=shadow.pd,
+            grade=shadow.grade, outcome=shadow.outcome, champion_pd=made.pd,
+        ))
+    session.flush()  # the next application of the same merchant sees this one's exposure
+    after_commit(session, lambda: (metrics.observe_decision(made), engine.record(decision)))
+    return made

@@ -24,6 +24,8 @@ class DecisionRecord(Base):
     grade: Mapped[str] = mapped_column(String(2))
     model_version: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # When the assessment was taken from the broker; decided_at is when the decision was made.
+    received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 

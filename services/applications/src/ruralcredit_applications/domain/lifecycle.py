@@ -13,9 +13,11 @@ EXPIRED = "expired"
 
 STATUSES = (SUBMITTED, FORECASTING, SCORED, APPROVED, REFERRED, DECLINED, WITHDRAWN, EXPIRED)
 
+# An application the suite could not decide (a stage failed, or no decision came within the
+# deadline) is referred to a loan officer rather than left waiting.
 _NEXT: dict[str, set[str]] = {
-    SUBMITTED: {FORECASTING, WITHDRAWN, EXPIRED},
-    FORECASTING: {SCORED, WITHDRAWN, EXPIRED},
+    SUBMITTED: {FORECASTING, REFERRED, WITHDRAWN, EXPIRED},
+    FORECASTING: {SCORED, REFERRED, WITHDRAWN, EXPIRED},
     SCORED: {APPROVED, REFERRED, DECLINED},
     REFERRED: {APPROVED, DECLINED, WITHDRAWN, EXPIRED},
     APPROVED: {WITHDRAWN},
@@ -37,6 +39,9 @@ def check(current: str, new: str) -> None:
         raise TransitionError(f"an application that is {current} cannot become {new}")
 
 
+AWAITING = (SUBMITTED, FORECASTING)
+
+
 def awaiting_decision(status: str) -> bool:
     """Whether the application still waits for the scorer."""
-    return status in (SUBMITTED, FORECASTING)
+    return status in AWAITING

@@ -96,11 +96,13 @@ def assess_batch(
     outflows: np.ndarray | None = None,
     opening_balance=0.0,
     horizon: int | None = None,
+    row_horizon: np.ndarray | None = None,
 ) -> BatchAssessment:
     """Assess n merchants at once; amounts in yuan, terms in days, rates per year (0.08 = 8%).
 
     ``horizon`` defaults to term + one settlement cycle; features only read days 1..term,
-    so any horizon ≥ the longest term gives the same features.
+    so any horizon ≥ the longest term gives the same features, except the cash gap, which
+    looks at each row's first ``row_horizon`` days (all of them by default).
     """
     n = batch.n
     amount = np.broadcast_to(np.asarray(amount, float), (n,))
@@ -118,7 +120,8 @@ def assess_batch(
 
     zero = np.zeros((n, H))
     pos, lowest, low_day, repay = cashgap.positions(
-        coll.p50, zero if inflows is None else inflows[:, :H], zero if outflows is None else outflows[:, :H], opening_balance
+        coll.p50, zero if inflows is None else inflows[:, :H], zero if outflows is None else outflows[:, :H], opening_balance,
+        row_horizon,
     )
     feats = features.history_features(batch)
     totals = term_total(coll, term)
@@ -134,6 +137,20 @@ def assess_batch(
     )
     feats = {k: np.asarray(feats[k], dtype=float) for k in features.FEATURE_NAMES}
     return BatchAssessment(H, sales, coll, profile, feats, due, totals, pos, low_day, repay)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One merchant's application as the forecast sees it (yuan, days); flows cover days 1.. after as_of."""
+
+    history: DailySeries
+    as_of: date
+    amount: float
+    term_days: int
+    settlement_lag: int = 15
+    account_flows: cashgap.AccountFlows | None = None
+    purchase_plan: cashgap.PurchasePlan | None = None
+    opening_balance: float = 0.0
 
 
 def assess(
@@ -154,45 +171,78 @@ def assess(
     ``settlement`` is a learnt profile or the platform's declared lag (then learnt from payouts
     where reported); ``forecaster`` defaults to the artefact-free seasonal profile.
     """
-    batch = stack([history], as_of)
+    request = Request(
+        history, as_of, amount, int(term_days), settlement if isinstance(settlement, int) else 15,
+        account_flows, purchase_plan, opening_balance,
+    )
     profile = settlement if isinstance(settlement, st.SettlementProfile) else None
-    lag = settlement if isinstance(settlement, int) else 15
-    term = int(term_days)
-    probe = profile or st.learn(batch, lag)
-    H = horizon_for(np.array([term]), probe)
+    return assess_many([request], annual_rate_guess=annual_rate_guess, forecaster=forecaster, profile=profile)[0]
+
+
+def assess_many(
+    requests: list[Request],
+    *,
+    annual_rate_guess: float,
+    forecaster: Forecaster | None = None,
+    profile: st.SettlementProfile | None = None,
+) -> list[Assessment]:
+    """Assess many applications in one vectorised pass; each result equals its own ``assess``.
+
+    Each application keeps its own horizon (its term plus one settlement cycle), so its cash
+    gap and daily forecast are what it would get alone.
+    """
+    if not requests:
+        return []
+    as_of = [r.as_of for r in requests]
+    batch = stack([r.history for r in requests], as_of)
+    probe = profile or st.learn(batch, np.array([r.settlement_lag for r in requests]))
+    terms = np.array([r.term_days for r in requests])
+    own = np.clip(terms + probe.lag_pmf.argmax(axis=1), 1, MAX_HORIZON)
+    H = int(own.max())
     inflow = outflow = None
-    if account_flows is not None or purchase_plan is not None:
-        flows = account_flows or cashgap.AccountFlows(np.zeros(0), np.zeros(0))
-        inflow = cashgap._fit(flows.inflows, H)[None, :]
-        outflow = (cashgap._fit(flows.outflows, H) + (purchase_plan.daily(as_of, H) if purchase_plan else 0.0))[None, :]
+    if any(r.account_flows is not None or r.purchase_plan is not None for r in requests):
+        inflow, outflow = np.zeros((len(requests), H)), np.zeros((len(requests), H))
+        for i, r in enumerate(requests):
+            h = int(own[i])
+            flows = r.account_flows or cashgap.AccountFlows(np.zeros(0), np.zeros(0))
+            inflow[i, :h] = cashgap._fit(flows.inflows, h)
+            outflow[i, :h] = cashgap._fit(flows.outflows, h) + (r.purchase_plan.daily(r.as_of, h) if r.purchase_plan else 0.0)
     b = assess_batch(
         batch,
-        amount=amount,
-        term_days=term,
+        amount=[r.amount for r in requests],
+        term_days=terms,
         annual_rate_guess=annual_rate_guess,
         settlement=probe,
         forecaster=forecaster,
         inflows=inflow,
         outflows=outflow,
-        opening_balance=opening_balance,
+        opening_balance=np.array([r.opening_balance for r in requests]),
+        horizon=H,
+        row_horizon=own,
     )
-    low, rep = int(b.lowest_day[0]), int(b.repay_day[0])
+    return [_one(b, i, r.as_of, int(own[i])) for i, r in enumerate(requests)]
+
+
+def _one(b: BatchAssessment, i: int, as_of: date, h: int) -> Assessment:
+    """Row ``i`` of a batch, cut to its own horizon ``h``."""
+    low, rep = int(b.lowest_day[i]), int(b.repay_day[i])
     gap = cashgap.CashGap(
-        position=b.position[0],
-        lowest=float(b.position[0, low]),
+        position=b.position[i, :h],
+        lowest=float(b.position[i, low]),
         lowest_date=as_of + timedelta(days=low + 1),
-        working_capital=float(b.features["cash_gap"][0]),
+        working_capital=float(b.features["cash_gap"][i]),
         repay_date=None if rep < 0 else as_of + timedelta(days=rep + 1),
     )
+    s, c = b.sales, b.collections
     return Assessment(
         as_of=as_of,
-        dates=[as_of + timedelta(days=k) for k in range(1, b.horizon + 1)],
-        sales=b.sales,
-        collections=b.collections,
-        settlement=b.settlement,
+        dates=[as_of + timedelta(days=k) for k in range(1, h + 1)],
+        sales=SalesForecast(s.p10[i : i + 1, :h], s.p50[i : i + 1, :h], s.p90[i : i + 1, :h], s.method, s.mean[i : i + 1, :h]),
+        collections=CollectionForecast(c.p10[i : i + 1, :h], c.p50[i : i + 1, :h], c.p90[i : i + 1, :h], c.mean[i : i + 1, :h]),
+        settlement=b.settlement.row(i),
         cash_gap=gap,
-        features={k: float(v[0]) for k, v in b.features.items()},
-        repayment_due=float(b.due[0]),
-        term_collections=tuple(float(v) for v in b.term_collections[0]),
+        features={k: float(v[i]) for k, v in b.features.items()},
+        repayment_due=float(b.due[i]),
+        term_collections=tuple(float(v) for v in b.term_collections[i]),
         method=b.sales.method,
     )

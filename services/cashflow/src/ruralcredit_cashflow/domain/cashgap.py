@@ -54,13 +54,22 @@ def _fit(a, horizon: int) -> np.ndarray:
 
 
 def positions(
-    collections: np.ndarray, inflows: np.ndarray, outflows: np.ndarray, opening: np.ndarray | float = 0.0
+    collections: np.ndarray,
+    inflows: np.ndarray,
+    outflows: np.ndarray,
+    opening: np.ndarray | float = 0.0,
+    row_horizon: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised core over (n, H): positions, lowest, lowest day (0-based) and repay day (−1 if none)."""
+    """Vectorised core over (n, H): positions, lowest, lowest day (0-based) and repay day (−1 if none).
+
+    ``row_horizon`` limits each row to its first days (rows of a batch may have shorter horizons).
+    """
     pos = np.asarray(opening, dtype=float).reshape(-1, 1) + np.cumsum(collections + inflows - outflows, axis=1)
-    low_day = pos.argmin(axis=1)
+    day = np.arange(pos.shape[1])[None, :]
+    inside = np.ones(pos.shape, bool) if row_horizon is None else day < np.asarray(row_horizon)[:, None]
+    low_day = np.where(inside, pos, np.inf).argmin(axis=1)
     lowest = pos[np.arange(len(pos)), low_day]
-    after = (np.arange(pos.shape[1])[None, :] > low_day[:, None]) & (pos >= 0)
+    after = (day > low_day[:, None]) & (pos >= 0) & inside
     repay = np.where(after.any(axis=1), after.argmax(axis=1), -1)
     repay = np.where(lowest >= 0, -1, repay)  # never short: nothing to borrow or repay
     return pos, lowest, low_day, repay

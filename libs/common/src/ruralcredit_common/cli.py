@@ -15,7 +15,8 @@ from ruralcredit_common.errors import StartupError
 def _up(args: argparse.Namespace) -> None:
     from ruralcredit_common.launcher import up
 
-    up(var=Path(args.var), broker_port=args.broker_port, partitions=args.partitions, admin_key=args.admin_key)
+    up(var=Path(args.var), broker_port=args.broker_port, partitions=args.partitions, admin_key=args.admin_key,
+       consumers=args.consumers, port_base=args.port_base)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -42,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--broker-port", type=int, default=int(os.environ.get("RURALCREDIT_BROKER_PORT", "19092")))
     p.add_argument("--partitions", type=int, default=int(os.environ.get("RURALCREDIT_TOPIC_PARTITIONS", "6")))
     p.add_argument("--admin-key", default=os.environ.get("RURALCREDIT_ADMIN_KEY", "admin-dev-key"))
+    p.add_argument("--consumers", type=int, default=int(os.environ.get("RURALCREDIT_CONSUMERS", "1")),
+                   help="consumer processes per service, sharing the partitions in one group (default 1)")
+    p.add_argument("--port-base", type=int, default=int(os.environ.get("RURALCREDIT_PORT_BASE", "8000")),
+                   help="the services listen on PORT_BASE+1, +2, +3 (default 8000)")
     p.set_defaults(func=_up)
 
     p = sub.add_parser("demo", help="drive one scenario against the running suite and print the decision")

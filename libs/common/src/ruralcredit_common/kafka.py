@@ -163,6 +163,7 @@ class ConsumerLoop:
         self.assigned = threading.Event()
         self._dlq_producer: KafkaProducer | None = None
         self._lag_at = 0.0
+        self._held: set[TopicPartition] | None = None
 
     def _consumer(self) -> KafkaConsumer:
         config: dict[str, Any] = {
@@ -185,8 +186,7 @@ class ConsumerLoop:
         try:
             while not stop.is_set():
                 batches = consumer.poll(timeout_ms=200)
-                if consumer.assignment():
-                    self.assigned.set()
+                self._note_assignment(consumer.assignment())
                 records = [r for rs in batches.values() for r in rs]
                 if records:
                     done = self._process(records, stop)
@@ -325,15 +325,27 @@ class ConsumerLoop:
                 self._backoff(attempt, stop)
         metrics.DEAD_LETTERS.labels(self.service, record.topic).inc()
         metrics.EVENTS_CONSUMED.labels(self.service, record.topic, "dead_lettered").inc()
+        # Name the application it belonged to, so that ops can find it.
+        traced = dead_letters.notice(record.topic, record.partition, record.offset, record.key, record.value, [])
         log.error(
             "event dead-lettered",
-            extra={"topic": record.topic, "offset": record.offset, "error": error},
+            extra={"topic": record.topic, "offset": record.offset, "error": error, "correlation_id": traced.correlation_id},
         )
 
     @staticmethod
     def _backoff(attempt: int, stop: threading.Event) -> None:
         if stop.wait(min(10.0, 0.1 * 2 ** (attempt - 1))):
             raise StopRequested
+
+    def _note_assignment(self, held: set[TopicPartition]) -> None:
+        if held:
+            self.assigned.set()
+        if held == self._held:
+            return
+        self._held = set(held)
+        for topic in self.topics:
+            full = self.topic_prefix + topic
+            metrics.ASSIGNED_PARTITIONS.labels(self.service, full).set(sum(1 for tp in held if tp.topic == full))
 
     def _record_lag(self, consumer: KafkaConsumer) -> None:
         try:

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -48,7 +48,9 @@ SERVICES = (
 )
 
 
-def service_env(spec: ServiceSpec, *, var: Path, bootstrap: str, partitions: int, admin_key: str) -> dict[str, str]:
+def service_env(
+    spec: ServiceSpec, *, var: Path, bootstrap: str, partitions: int, admin_key: str, peers: list[ServiceSpec] | None = None,
+) -> dict[str, str]:
     """The environment one service runs with in the embedded suite."""
     p = spec.env_prefix
     env = dict(os.environ)
@@ -61,8 +63,9 @@ def service_env(spec: ServiceSpec, *, var: Path, bootstrap: str, partitions: int
     # The scorer trains on features computed with the same forecaster the cashflow service runs.
     env.setdefault("CASHFLOW_FORECAST_MODEL_PATH", str(var / "models" / "forecast_gbm.json"))
     env.setdefault("SCORING_FORECAST_MODEL_PATH", env["CASHFLOW_FORECAST_MODEL_PATH"])
-    env.setdefault("APPLICATIONS_CASHFLOW_URL", SERVICES[1].url)
-    env.setdefault("APPLICATIONS_SCORING_URL", SERVICES[2].url)
+    _, cashflow, scoring = peers or SERVICES
+    env.setdefault("APPLICATIONS_CASHFLOW_URL", cashflow.url)
+    env.setdefault("APPLICATIONS_SCORING_URL", scoring.url)
     return env
 
 
@@ -88,8 +91,22 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise StartupError(f"service at {url} not ready within {timeout:.0f}s")
 
 
-def up(*, var: Path, broker_port: int, partitions: int, admin_key: str, seed_demo: bool = True) -> None:
-    """Run the suite until Ctrl-C."""
+def consumer_env(env: dict[str, str], spec: ServiceSpec, metrics_port: int) -> dict[str, str]:
+    """The environment of an extra consumer process of a service: same group, its own metrics port."""
+    return {**env, f"{spec.env_prefix}METRICS_PORT": str(metrics_port)}
+
+
+def up(
+    *, var: Path, broker_port: int, partitions: int, admin_key: str, seed_demo: bool = True, consumers: int = 1, port_base: int = 8000,
+) -> None:
+    """Run the suite until Ctrl-C.
+
+    Each service runs one process with its API, outbox relay and a consumer, plus `consumers - 1`
+    consumer-only processes in the same consumer group, which share the topics' partitions.
+    """
+    if not 1 <= consumers <= partitions:
+        raise StartupError(f"--consumers must be between 1 and the {partitions} partitions")
+    services = [replace(s, port=port_base + i + 1) for i, s in enumerate(SERVICES)]
     var.mkdir(parents=True, exist_ok=True)
     print(f"starting the local broker on 127.0.0.1:{broker_port} …", flush=True)
     broker = LocalBroker(port=broker_port, log_path=var / "broker.log").start()
@@ -97,19 +114,28 @@ def up(*, var: Path, broker_port: int, partitions: int, admin_key: str, seed_dem
     try:
         created = ensure_topics(broker.bootstrap, [t.TOPIC for t in ALL_TOPICS], partitions)
         print(f"topics ready ({len(created)} created, {partitions} partitions each)", flush=True)
-        envs = {s.name: service_env(s, var=var, bootstrap=broker.bootstrap, partitions=partitions, admin_key=admin_key) for s in SERVICES}
-        for spec in SERVICES:
+        envs = {}
+        for s in services:
+            envs[s.name] = service_env(s, var=var, bootstrap=broker.bootstrap, partitions=partitions, admin_key=admin_key, peers=services)
+        for spec in services:
             _run([sys.executable, "-m", spec.module, "prepare"], envs[spec.name], f"preparing {spec.name}")
-        for spec in SERVICES:
+        for spec in services:
             log = open(var / f"{spec.name}.log", "ab")  # noqa: SIM115 - lives as long as the child
             procs.append(subprocess.Popen([sys.executable, "-m", spec.module, "all"], env=envs[spec.name], stdout=log, stderr=log))
-        for spec, proc in zip(SERVICES, procs, strict=True):
+        for spec, proc in zip(services, procs, strict=True):
             wait_ready(spec.url, proc)
             print(f"  {spec.name:<12} ready at {spec.url}   docs: {spec.url}/docs", flush=True)
+        for k in range(1, consumers):
+            for i, spec in enumerate(services):
+                metrics_port = port_base + 10 * k + i + 1
+                log = open(var / f"{spec.name}-consumer{k}.log", "ab")  # noqa: SIM115 - lives as long as the child
+                procs.append(subprocess.Popen([sys.executable, "-m", spec.module, "consumer"],
+                                              env=consumer_env(envs[spec.name], spec, metrics_port), stdout=log, stderr=log))
+                print(f"  {spec.name:<12} consumer {k + 1} started, metrics at http://127.0.0.1:{metrics_port}/metrics", flush=True)
         if seed_demo:
             from ruralcredit_common.demo import seed
 
-            keys = seed(SERVICES[0].url, admin_key, var / "demo-keys.json")
+            keys = seed(services[0].url, admin_key, var / "demo-keys.json")
             print(f"demo API keys (header X-API-Key; also in {var / 'demo-keys.json'}):")
             for role, key in keys.items():
                 print(f"  {role:<10} {key}")

@@ -27,6 +27,9 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge(
     "ruralcredit_consumer_lag", "Messages behind the end of the partition", ["service", "topic"]
 )
+ASSIGNED_PARTITIONS = Gauge(
+    "ruralcredit_consumer_partitions", "Partitions this consumer process holds in its group", ["service", "topic"]
+)
 OUTBOX_PENDING = Gauge("ruralcredit_outbox_pending", "Outbox rows not yet published", ["service"])
 OUTBOX_PUBLISHED = Counter(
     "ruralcredit_outbox_published_total", "Outbox rows published", ["service", "topic"]

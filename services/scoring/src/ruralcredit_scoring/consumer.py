@@ -12,7 +12,7 @@ from ruralcredit_common.kafka import Handler, after_commit, received_at
 from ruralcredit_common.outbox import add_events
 from ruralcredit_scoring import metrics
 from ruralcredit_scoring.convert import to_contract
-from ruralcredit_scoring.engine import Engine, existing_exposure
+from ruralcredit_scoring.engine import Engine, existing_exposure, exposure_ends_at
 from ruralcredit_scoring.orm import Base, DecisionRecord, ShadowScore
 
 TOPICS = [cashflow.TOPIC]
@@ -52,7 +52,7 @@ def _decide(session: Session, engine: Engine, assessed: cashflow.CashflowAssesse
     session.add(DecisionRecord(
         application_id=made.application_id, merchant_id=made.merchant_id, outcome=made.outcome, pd=made.pd,
         grade=made.grade, model_version=made.model_version, payload=made.model_dump(mode="json"),
-        received_at=received, decided_at=now,
+        limit=made.limit, exposure_ends_at=exposure_ends_at(now, made.term_days), received_at=received, decided_at=now,
     ))
     shadow = engine.shadow(payload, exposure)
     if shadow is not None:

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ruralcredit_scoring.domain import Decision
@@ -69,16 +69,16 @@ class Engine:
 
 def existing_exposure(session: Session, merchant_id: str, now: dt.datetime) -> Decimal:
     """What the merchant may still owe on approved limits whose term has not ended."""
-    rows = session.execute(
-        select(DecisionRecord.payload).where(
+    total = session.scalar(
+        select(func.sum(DecisionRecord.limit)).where(
             DecisionRecord.merchant_id == merchant_id,
             DecisionRecord.outcome == "approve",
-            DecisionRecord.decided_at > now - dt.timedelta(days=400),
+            DecisionRecord.exposure_ends_at > now,
         )
-    ).scalars()
-    total = Decimal("0.00")
-    for p in rows:
-        end = dt.datetime.fromisoformat(p["decided_at"]) + dt.timedelta(days=int(p["term_days"]))
-        if end > now:
-            total += Decimal(p["limit"])
-    return total
+    )
+    return Decimal(total or 0).quantize(Decimal("0.01"))
+
+
+def exposure_ends_at(decided_at: dt.datetime, term_days: int) -> dt.datetime:
+    """When an approved limit stops counting towards the merchant's exposure."""
+    return decided_at + dt.timedelta(days=term_days)

@@ -1,0 +1,147 @@
+"""The three services as real processes over a real broker and real databases, for the tests
+that need the whole suite: one `all` process per service, or each role in its own process so
+that one of them can be killed, paused or restarted while the others go on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruralcredit_common.broker import free_port
+from ruralcredit_common.contracts import ALL_TOPICS
+from ruralcredit_common.kafka import ensure_topics
+from ruralcredit_common.launcher import SERVICES, ServiceSpec, service_env, wait_ready
+from tests.support import unique
+
+ADMIN_KEY = "e2e-admin-key-0001"
+
+
+def train_registry(root: Path, loans: int = 4000, seed: int = 3) -> Path:
+    """A registry with a model trained on simulated loans (seasonal-profile features) and promoted."""
+    from ruralcredit_scoring.model import pipeline
+    from ruralcredit_scoring.model.registry import Registry
+
+    result = pipeline.train_simulated(loans, seed=seed, log=lambda *_: None)
+    pipeline.register(result, Registry(root), promote=True, with_card=False)
+    return root
+
+
+@dataclass
+class Suite:
+    """Where the running services are and how they were configured."""
+
+    urls: dict[str, str]
+    env: dict[str, dict[str, str]]
+    database_urls: dict[str, str]
+    prefix: str
+    admin_key: str = ADMIN_KEY
+    bootstrap: str = ""
+    var: Path = Path(".")
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)
+    metrics_urls: dict[str, str] = field(default_factory=dict)
+
+    def start(self, name: str) -> subprocess.Popen[bytes]:
+        """Start the process `service:role[:n]` (e.g. "cashflow:consumer:2")."""
+        service, role, *_ = name.split(":")
+        env = dict(self.env[service])
+        if role in ("consumer", "relay"):
+            port = free_port()
+            env[f"{service.upper()}_METRICS_PORT"] = str(port)
+            self.metrics_urls[name] = f"http://127.0.0.1:{port}/metrics"
+        else:
+            self.metrics_urls[name] = f"{self.urls[service]}/metrics"
+        log = open(self.var / f"{name.replace(':', '-')}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", self.modules[service], role], env=env, stdout=log, stderr=log)
+        self.procs[name] = proc
+        return proc
+
+    def partitions(self, name: str) -> int:
+        """How many partitions the process `name` holds in its consumer group (0 if it cannot say)."""
+        import httpx
+
+        try:
+            text = httpx.get(self.metrics_urls[name], timeout=2).text
+        except httpx.HTTPError:
+            return 0
+        return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("ruralcredit_consumer_partitions{")))
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to one process and, unless it only pauses it, wait for it to end."""
+        proc = self.procs[name]
+        proc.send_signal(sig)
+        if sig not in (signal.SIGSTOP, signal.SIGCONT):
+            proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM every process and wait for it."""
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGCONT)
+                p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def start_suite(
+    broker, database_url_factory, model_registry: Path, var: Path, *, roles: tuple[str, ...] = ("all",), consumers: int = 1,
+    partitions: int = 3, extra_env: dict[str, str] | None = None,
+) -> tuple[Suite, list[subprocess.Popen[bytes]]]:
+    """Prepare and start the three services on free ports with their own topics and databases.
+
+    `roles` are started once per service ("all", or "api", "relay", "consumer" apart), and
+    `consumers - 1` more consumer processes join each service's group.
+    """
+    prefix = unique("e2e").replace("-", "") + "."
+    ensure_topics(broker.bootstrap, [prefix + t.TOPIC for t in ALL_TOPICS], partitions=partitions)
+    specs = [ServiceSpec(s.name, s.module, free_port()) for s in SERVICES]
+    envs, dbs = {}, {}
+    for spec in specs:
+        env = service_env(spec, var=var, bootstrap=broker.bootstrap, partitions=partitions, admin_key=ADMIN_KEY, peers=specs)
+        dbs[spec.name] = env[f"{spec.env_prefix}DATABASE_URL"] = database_url_factory(spec.name)
+        env[f"{spec.env_prefix}TOPIC_PREFIX"] = prefix
+        env[f"{spec.env_prefix}CONSUMER_GROUP"] = prefix + spec.name
+        env["SCORING_REGISTRY_DIR"] = str(model_registry)
+        env["SCORING_BOOTSTRAP_LOANS"] = "0"
+        # The session's model was trained on seasonal-profile features: serve with the same forecaster.
+        env["CASHFLOW_FORECAST_MODEL_PATH"] = env["SCORING_FORECAST_MODEL_PATH"] = ""
+        env.update(extra_env or {})
+        envs[spec.name] = env
+    for spec in specs:
+        subprocess.run([sys.executable, "-m", spec.module, "prepare"], env=envs[spec.name], check=True, capture_output=True)
+    suite = Suite({s.name: s.url for s in specs}, envs, dbs, prefix, bootstrap=broker.bootstrap, var=var,
+                  modules={s.name: s.module for s in specs})
+    for spec in specs:
+        for role in roles:
+            suite.start(f"{spec.name}:{role}")
+        for k in range(2, consumers + 1):
+            suite.start(f"{spec.name}:consumer:{k}")
+    for spec in specs:
+        web = f"{spec.name}:{'all' if 'all' in roles else 'api'}"
+        if web in suite.procs:
+            wait_ready(spec.url, suite.procs[web])
+    return suite, list(suite.procs.values())
+
+
+def stop_suite(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every service and wait for it."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def environ_has_postgres() -> bool:
+    """Whether the tests run on PostgreSQL (DATABASE_URL points at one)."""
+    return os.environ.get("DATABASE_URL", "").startswith("postgresql")

@@ -15,6 +15,10 @@ $(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml servic
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	@# promtool, prometheus and amtool for tests/deploy, from Debian, where root may apt-get; elsewhere those tests skip
+	@command -v promtool >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager >/dev/null; }; } || \
+	  echo "note: promtool not installed (Debian: apt-get install prometheus prometheus-alertmanager); the tests that need it will skip"
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create the virtual environment and install everything (pinned)

@@ -16,6 +16,7 @@ import pytest
 
 from tests.deploy.conftest import DEPLOY, free_port, run
 from tests.support import unique, wait_for
+from tests.support.suite import environ_has_postgres
 
 ADMIN = "backup-admin-key-01"
 
@@ -60,7 +61,7 @@ def api(database_url: str, bootstrap: str, log: Path) -> Iterator[httpx.Client]:
 @pytest.fixture
 def postgres_url(database_url_factory):
     """A fresh PostgreSQL database: dumps are a PostgreSQL matter."""
-    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+    if not environ_has_postgres():
         pytest.skip("set DATABASE_URL to a PostgreSQL server (the README's test set-up) to test backups")
     for name in ("pg_dump", "pg_restore"):
         if shutil.which(name) is None:

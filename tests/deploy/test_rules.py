@@ -128,7 +128,7 @@ def _metric_names(expr: str) -> set[str]:
 def _declared_metrics() -> set[str]:
     names = set()
     for path in [*ROOT.glob("libs/*/src/**/*.py"), *ROOT.glob("services/*/src/**/*.py")]:
-        for name in re.findall(r'(?:Counter|Gauge|Histogram|Summary)\(\s*"(ruralcredit_[a-z_]+)"', path.read_text()):
+        for name in re.findall(r'(?:Counter|Gauge|Histogram|Summary|MetricFamily)\(\s*"(ruralcredit_[a-z_]+)"', path.read_text()):
             names.add(re.sub(r"_total$", "", name))
     return names
 

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ruralcredit_common import metrics
 from ruralcredit_common.auth import same_key
 from ruralcredit_common.logging import request_id_var
+from ruralcredit_common.openapi import allowed_methods, document_problems
 
 PROBLEM = "application/problem+json"
 
@@ -190,6 +191,7 @@ def service_app(runtime: Any, *, title: str, description: str, routers: list[Any
     install(app, service=runtime.name, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
     for router in routers:
         app.include_router(router)
+    document_problems(app)
     return app
 
 
@@ -201,12 +203,16 @@ def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[
         return problem(422, "Invalid request", errors=validation_errors(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> ProblemResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
         extra = exc.detail if isinstance(exc.detail, dict) else {}
         resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail, **extra)
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
+        if exc.status_code == 405:
+            # The router names only the methods of the first route on the path; a path served
+            # by several routes (GET and PUT of a merchant) accepts all of theirs.
+            resp.headers["Allow"] = allowed_methods(request.app, request.url.path)
         return resp
 
     @app.exception_handler(Exception)
@@ -223,14 +229,23 @@ def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get("/readyz", tags=["ops"], summary="Database and broker are reachable")
+    @app.get("/readyz", tags=["ops"], summary="Database and broker are reachable", response_model=Readiness,
+             responses={503: {"description": "Not ready: the checks say what is missing", "model": Readiness}})
     def readyz() -> JSONResponse:
         ok, checks = ready()
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse,
+             responses={200: {"description": "Prometheus text exposition format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}})
     def prometheus_metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
+
 
 
 _TITLES = {

@@ -3,11 +3,14 @@ request head.
 
 uvicorn bounds the request line and headers (16 KiB) only with its h11 parser. With httptools a
 client could make the server hold megabytes of headers before any check of ours runs, and
-before authentication. This protocol answers 431 and closes the connection instead.
+before authentication. This protocol answers 431 and closes the connection instead. Both that
+and uvicorn's own 400 for a request it cannot parse are sent as problem details, like every
+other error of the services.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -15,11 +18,18 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 # As uvicorn's h11 parser allows.
 MAX_HEAD_BYTES = 16 * 1024
 
-_MESSAGE = b"request line and headers too large"
-_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_MESSAGE), _MESSAGE)
-)
+
+def _problem(status: int, reason: str, title: str, detail: str) -> bytes:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\nconnection: close\r\n"
+        b"content-length: %d\r\n\r\n%s" % (status, reason.encode(), len(body), body)
+    )
+
+
+_TOO_LARGE = _problem(431, "Request Header Fields Too Large", "Request header fields too large",
+                      f"the request line and headers may take at most {MAX_HEAD_BYTES} bytes")
+_UNREADABLE = _problem(400, "Bad Request", "Bad request", "the request is not valid HTTP/1.1")
 
 
 class _HeadTooLarge(Exception):
@@ -61,10 +71,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        if not self._too_large:
-            super().send_400_response(msg)
-            return
-        self.transport.write(_TOO_LARGE)
+        self.transport.write(_TOO_LARGE if self._too_large else _UNREADABLE)
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_applications.orm import ApiKey, Officer
 from ruralcredit_common.auth import hash_key, same_key
+from ruralcredit_common.openapi import raises
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Admin, platform or officer key")
 
@@ -61,10 +62,11 @@ def authenticate(request: Request, session: SessionDep, key: str | None = Securi
     return Caller(kind="officer", key_id=api_key.id, officer_id=api_key.officer_id, institution_id=institution_id)
 
 
-def _require(kind: str):  # type: ignore[no-untyped-def]
+def _require(*kinds: str):  # type: ignore[no-untyped-def]
+    @raises(403)
     def check(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
-        if caller.kind != kind:
-            raise HTTPException(403, f"this endpoint is for {kind} keys")
+        if caller.kind not in kinds:
+            raise HTTPException(403, f"this endpoint is for {' or '.join(kinds)} keys")
         return caller
 
     return check
@@ -73,3 +75,5 @@ def _require(kind: str):  # type: ignore[no-untyped-def]
 AdminCaller = Annotated[Caller, Depends(_require("admin"))]
 PlatformCaller = Annotated[Caller, Depends(_require("platform"))]
 OfficerCaller = Annotated[Caller, Depends(_require("officer"))]
+# A merchant's own platform, or a loan officer (who still needs the merchant's consent).
+PlatformOrOfficer = Annotated[Caller, Depends(_require("platform", "officer"))]

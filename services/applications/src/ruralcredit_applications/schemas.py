@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from ruralcredit_common.calendar import CATEGORIES
+from ruralcredit_common.contracts.what_if import MAX_AMOUNT
+from ruralcredit_common.inputs import Day, Moment, integer, money, text
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Name = text(1, 120)
+Ref = text(1, 64)
 
 
 class _In(BaseModel):
@@ -20,8 +22,8 @@ class _In(BaseModel):
 
 class PlatformIn(_In):
     name: Name
-    settlement_lag_days: int = Field(default=15, ge=0, le=120)
-    fee_rate: Decimal = Field(default=Decimal("0.02"), ge=0, le=Decimal("0.5"), decimal_places=4)
+    settlement_lag_days: integer(0, 120) = 15  # type: ignore[valid-type]
+    fee_rate: money(Decimal("0.5"), places=4, positive=False) = Decimal("0.02")  # type: ignore[valid-type]
 
     model_config = ConfigDict(
         extra="forbid",
@@ -70,9 +72,9 @@ class OfficerCreated(BaseModel):
 class MerchantIn(_In):
     merchant_ref: Ref
     name: Name
-    county: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    category: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    onboarded_on: dt.date
+    county: text(1, 80)  # type: ignore[valid-type]
+    category: text(1, 40)  # type: ignore[valid-type]
+    onboarded_on: Day
     # The main produce, when the merchant's sales follow its harvest: the cash-flow forecast and
     # the harvest features use its season. Left out for shops that sell all year.
     produce: Literal[CATEGORIES] | None = None  # type: ignore[valid-type]
@@ -119,9 +121,9 @@ class ConsentIn(_In):
         "granted_by": "Huang Wei (farm owner)", "granted_at": "2026-06-01T09:30:00+08:00",
         "scope": ["sales", "payouts", "account_flows", "purchase_plans"], "expires_at": "2027-06-01T00:00:00+08:00"}]})
     granted_by: Name = Field(description="Who gave the consent for the merchant")
-    granted_at: AwareDatetime
-    scope: list[Literal["sales", "refunds", "payouts", "account_flows", "purchase_plans"]] = Field(min_length=1)
-    expires_at: AwareDatetime
+    granted_at: Moment
+    scope: list[Literal["sales", "refunds", "payouts", "account_flows", "purchase_plans"]] = Field(min_length=1, max_length=5)
+    expires_at: Moment = Field(description="After granted_at")
 
 
 class ConsentOut(BaseModel):
@@ -139,8 +141,8 @@ Purpose = Literal["harvest_purchase", "festival_stock", "working_capital", "equi
 
 class ApplicationIn(_In):
     merchant_id: Ref
-    amount: Decimal = Field(gt=0, le=Decimal("5000000"), decimal_places=2)
-    term_days: int = Field(ge=7, le=365)
+    amount: money(MAX_AMOUNT)  # type: ignore[valid-type]
+    term_days: integer(7, 365)  # type: ignore[valid-type]
     purpose: Purpose
 
     model_config = ConfigDict(
@@ -153,7 +155,7 @@ class OverrideIn(_In):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "outcome": "approve", "reason": "Visited the orchard; a signed purchase contract with the county co-op covers the repayment"}]})
     outcome: Literal["approve", "decline"]
-    reason: Annotated[str, StringConstraints(min_length=5, max_length=500, strip_whitespace=True)]
+    reason: text(5, 500, lines=True)  # type: ignore[valid-type]
 
 
 class ApplicationOut(BaseModel):

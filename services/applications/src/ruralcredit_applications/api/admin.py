@@ -20,11 +20,13 @@ from ruralcredit_applications.schemas import (
     PlatformOut,
 )
 from ruralcredit_common.ids import new_id
+from ruralcredit_common.openapi import raises
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 
 
 @router.post("/platforms", status_code=status.HTTP_201_CREATED, response_model=PlatformCreated)
+@raises(409)
 def create_platform(body: PlatformIn, session: SessionDep, _: AdminCaller) -> PlatformCreated:
     """Register a platform with its settlement lag and fee rate; returns its first key."""
     platform = Platform(id=new_id("plt"), name=body.name, settlement_lag_days=body.settlement_lag_days, fee_rate=body.fee_rate)
@@ -63,6 +65,7 @@ def revoke_key(key_id: str, session: SessionDep, _: AdminCaller) -> None:
 
 
 @router.post("/institutions", status_code=201, response_model=InstitutionOut)
+@raises(409)
 def create_institution(body: InstitutionIn, session: SessionDep, _: AdminCaller) -> Institution:
     """Register a lending institution."""
     inst = Institution(id=new_id("inst"), name=body.name)

@@ -12,35 +12,42 @@ from pydantic import BaseModel
 from ruralcredit_applications import applications as cases
 from ruralcredit_applications import evidence
 from ruralcredit_applications.auth import OfficerCaller, SessionDep
-from ruralcredit_applications.domain.evidence import PlanIn, flow_csv_rows
+from ruralcredit_applications.domain.evidence import CSV_PATTERN, PlanIn, flow_csv_rows
 from ruralcredit_applications.orm import Merchant
 from ruralcredit_applications.schemas import BatchOut
 from ruralcredit_common.db import utcnow
+from ruralcredit_common.openapi import raises
 
 router = APIRouter(prefix="/v1", tags=["loan officers"])
 
 
-def consented_merchant(session: Any, merchant_id: str, caller: Any, scope: str) -> Merchant:
-    """The merchant, if it exists and consented to the officer's institution using `scope` data."""
+def consented_merchant(session: Any, merchant_id: str, caller: Any, scope: str | None) -> Merchant:
+    """The merchant, if it exists and consented to the officer's institution using `scope` data
+    (any of its data when `scope` is None)."""
     merchant = session.get(Merchant, merchant_id)
     if merchant is None:
         raise HTTPException(404, "no such merchant")
     consent = cases.active_consent(session, merchant_id, caller.institution_id, utcnow())
-    if consent is None or scope not in consent.scope:
-        raise HTTPException(403, f"the merchant has not consented to this institution using its {scope.replace('_', ' ')} data")
+    if consent is None or (scope is not None and scope not in consent.scope):
+        data = f"its {scope.replace('_', ' ')} data" if scope else "its data"
+        raise HTTPException(403, f"the merchant has not consented to this institution using {data}")
     return merchant
 
 
 CSV_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"text/csv": {"schema": {"type": "string"}, "example": "day,inflow,outflow\n2026-06-01,1200.00,350.00\n2026-06-02,800.00,90.50\n"}},
+        "content": {"text/csv": {
+            "schema": {"type": "string", "pattern": CSV_PATTERN,
+                       "description": "The header line, then one day a line; bad lines are reported by index, field and reason"},
+            "example": "day,inflow,outflow\n2026-06-01,1200.00,350.00\n2026-06-02,800.00,90.50\n"}},
     }
 }
 
 
 @router.post("/merchants/{merchant_id}/account-flows", response_model=BatchOut, openapi_extra=CSV_DOC,
              summary="Upload a merchant's daily account flows (CSV: day,inflow,outflow)")
+@raises(403)
 async def upload_account_flows(merchant_id: str, request: Request, caller: OfficerCaller) -> Any:
     """Daily inflows and outflows from the merchant's bank or payment account; bad rows are reported."""
     raw = await request.body()
@@ -76,6 +83,7 @@ class PlanOut(BaseModel):
 
 @router.post("/merchants/{merchant_id}/purchase-plans", status_code=201, response_model=PlanOut,
              summary="Record a seasonal purchase plan")
+@raises(403)
 def record_purchase_plan(merchant_id: str, body: PlanIn, request: Request, session: SessionDep, caller: OfficerCaller) -> PlanOut:
     """The merchant plans to buy up produce: the cash gap forecast takes it into account."""
     merchant = consented_merchant(session, merchant_id, caller, "purchase_plans")

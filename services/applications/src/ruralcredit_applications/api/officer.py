@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_, select
 
 from ruralcredit_applications import applications as cases
+from ruralcredit_applications.api.evidence import consented_merchant
 from ruralcredit_applications.api.platform import merchant_out
-from ruralcredit_applications.auth import OfficerCaller, SessionDep
+from ruralcredit_applications.auth import OfficerCaller, PlatformOrOfficer, SessionDep
 from ruralcredit_applications.domain.lifecycle import STATUSES
 from ruralcredit_applications.orm import Application, AuditEntry, Consent, Decision, Merchant, Override
 from ruralcredit_applications.schemas import (
@@ -25,17 +26,22 @@ from ruralcredit_applications.schemas import (
     OverrideIn,
 )
 from ruralcredit_common.ids import new_id
+from ruralcredit_common.inputs import Moment
+from ruralcredit_common.openapi import raises
 
 router = APIRouter(prefix="/v1", tags=["loan officers"])
 
 
 @router.get("/merchants/{merchant_id}", response_model=MerchantOut)
-def get_merchant(merchant_id: str, session: SessionDep, _: OfficerCaller) -> MerchantOut:
-    """A merchant by the suite's id."""
-    merchant = session.get(Merchant, merchant_id)
-    if merchant is None:
-        raise HTTPException(404, "no such merchant")
-    return merchant_out(merchant)
+def get_merchant(merchant_id: str, session: SessionDep, caller: PlatformOrOfficer) -> MerchantOut:
+    """A merchant by the suite's id: for its own platform, and for officers whose institution it consented to."""
+    if caller.kind == "platform":
+        merchant = session.get(Merchant, merchant_id)
+        # Another platform's merchant is simply not found: its existence is not disclosed.
+        if merchant is None or merchant.platform_id != caller.platform_id:
+            raise HTTPException(404, "no such merchant")
+        return merchant_out(merchant)
+    return merchant_out(consented_merchant(session, merchant_id, caller, None))
 
 
 @router.post("/merchants/{merchant_id}/consents", status_code=201, response_model=ConsentOut)
@@ -75,6 +81,7 @@ def _out(session: SessionDep, app: Application) -> ApplicationOut:
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut)
+@raises(403, 404)
 def submit_application(body: ApplicationIn, request: Request, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
     """Submit a loan application; the decision follows within about a second."""
     try:
@@ -117,17 +124,15 @@ def _uncursor(cursor: str) -> tuple[dt.datetime, str]:
 def list_applications(
     session: SessionDep,
     caller: OfficerCaller,
-    status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
+    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
     merchant_id: Annotated[str | None, Query(max_length=64)] = None,
     grade: Annotated[str | None, Query(pattern="^[A-E]$")] = None,
-    submitted_from: dt.datetime | None = None,
-    submitted_to: dt.datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    submitted_from: Moment | None = None,
+    submitted_to: Moment | None = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the page before")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ApplicationPage:
     """The institution's applications, newest first, filtered, a page at a time."""
-    if status is not None and status not in STATUSES:
-        raise HTTPException(422, {"errors": [{"field": "status", "in": "query", "reason": f"must be one of {', '.join(STATUSES)}"}]})
     q = select(Application).where(Application.institution_id == caller.institution_id)
     if status:
         q = q.where(Application.status == status)
@@ -148,6 +153,7 @@ def list_applications(
 
 
 @router.post("/applications/{application_id}/override", response_model=ApplicationOut)
+@raises(409)
 def override_application(application_id: str, body: OverrideIn, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
     """Approve or decline a referred application, with a mandatory reason; the model's decision is kept."""
     app = _own_application(session, application_id, caller, lock=True)
@@ -160,6 +166,7 @@ def override_application(application_id: str, body: OverrideIn, session: Session
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut)
+@raises(409)
 def withdraw_application(application_id: str, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
     """Withdraw an application at the merchant's request."""
     app = _own_application(session, application_id, caller, lock=True)

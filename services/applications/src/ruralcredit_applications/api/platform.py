@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +23,15 @@ from ruralcredit_applications.schemas import BatchOut, MerchantIn, MerchantOut
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.http import FastJSONResponse, body_schema
 from ruralcredit_common.ids import new_id
+from ruralcredit_common.inputs import REF_PATTERN
+from ruralcredit_common.openapi import raises
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
+
+MerchantRef = Annotated[str, Path(min_length=1, max_length=64, pattern=REF_PATTERN, examples=["shop-1024"],
+                                  description="The platform's own reference (the merchant_ref of the body)")]
+# Printable ASCII: a key with control characters would be stored and compared as given.
+IDEMPOTENCY_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
 
 
 def merchant_out(m: Merchant) -> MerchantOut:
@@ -36,7 +43,8 @@ def merchant_out(m: Merchant) -> MerchantOut:
 
 
 @router.put("/platform/merchants/{merchant_ref}", response_model=MerchantOut)
-def register_merchant(merchant_ref: str, body: MerchantIn, session: SessionDep, caller: PlatformCaller) -> MerchantOut:
+@raises(409)
+def register_merchant(merchant_ref: MerchantRef, body: MerchantIn, session: SessionDep, caller: PlatformCaller) -> MerchantOut:
     """Register (or update) one of the platform's merchants under the platform's own reference."""
     if body.merchant_ref != merchant_ref:
         raise HTTPException(422, {"errors": [{"field": "merchant_ref", "in": "body", "reason": "differs from the path"}]})
@@ -56,7 +64,7 @@ def register_merchant(merchant_ref: str, body: MerchantIn, session: SessionDep, 
 
 
 @router.get("/platform/merchants/{merchant_ref}", response_model=MerchantOut)
-def get_merchant(merchant_ref: str, session: SessionDep, caller: PlatformCaller) -> MerchantOut:
+def get_merchant(merchant_ref: MerchantRef, session: SessionDep, caller: PlatformCaller) -> MerchantOut:
     """One of the platform's own merchants; another platform's reference is simply not found."""
     merchant = session.scalar(
         select(Merchant).where(Merchant.platform_id == caller.platform_id, Merchant.external_ref == merchant_ref)
@@ -79,7 +87,7 @@ def _batch_endpoint(kind: str, ingest_fn: Callable[..., ingest.BatchResult]) -> 
     async def push(
         request: Request,
         caller: PlatformCaller,
-        idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=100, pattern=IDEMPOTENCY_PATTERN)] = None,
     ) -> Any:
         raw = await request.body()
         rows = _parse_rows(raw, request.app.state.runtime.settings.max_batch_rows)
@@ -101,6 +109,9 @@ def _parse_rows(raw: bytes, max_rows: int) -> list[Any]:
         raise HTTPException(422, {"errors": [{"field": "(body)", "in": "body", "reason": "not valid JSON"}]}) from None
     if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
         raise HTTPException(422, {"errors": [{"field": "rows", "in": "body", "reason": "must be an object with a list 'rows'"}]})
+    extra = sorted(set(body) - {"rows"})
+    if extra:
+        raise HTTPException(422, {"errors": [{"field": str(k), "in": "body", "reason": "unknown field"} for k in extra[:50]]})
     if len(body["rows"]) > max_rows:
         raise HTTPException(413, f"at most {max_rows} rows per batch")
     return body["rows"]
@@ -154,7 +165,12 @@ def _openapi(model: type) -> dict[str, Any]:
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "object", "required": ["rows"], "properties": {"rows": {"type": "array", "items": body_schema(model)}}},
+                    "schema": {"type": "object", "required": ["rows"], "additionalProperties": False, "properties": {"rows": {
+                        "type": "array",
+                        "description": "Each row is checked on its own: one that does not match the row schema is reported "
+                        "in errors[] by index, field and reason, and the others are stored.",
+                        "items": {"anyOf": [body_schema(model), {}]},
+                    }}},
                     "example": {"rows": example_rows[kind]},
                 }
             },

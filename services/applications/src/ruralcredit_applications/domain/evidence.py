@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ruralcredit_applications.domain.sales import Amount, Checked, Ref
+from ruralcredit_common.inputs import MAX_MONEY, Day, money, text
 
-NonNegative = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+NonNegative = money(MAX_MONEY, positive=False)
+# The header line exactly (after an optional byte-order mark), then anything: lines are checked one by one.
+CSV_PATTERN = r"^\ufeff?day,inflow,outflow(?:[\r\n][\s\S]*)?$"
 MAX_PLAN_DAYS = 366
 
 
@@ -20,7 +22,7 @@ class FlowRow(BaseModel):
     """One day of money in and out of a merchant's account."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    day: dt.date
+    day: Day
     inflow: NonNegative
     outflow: NonNegative
 
@@ -38,10 +40,10 @@ class PlanIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"description": "Buy up mangoes from neighbouring orchards", "amount": "40000.00", "start": "2027-06-20", "end": "2027-07-10"}]},
     )
-    description: Annotated[str, Field(min_length=1, max_length=200)]
+    description: text(1, 200)  # type: ignore[valid-type]
     amount: Amount
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day = Field(description=f"On or after start, at most {MAX_PLAN_DAYS} days later")
 
     @model_validator(mode="after")
     def _window(self) -> PlanIn:
@@ -73,16 +75,20 @@ def reject_repeated_days(checked: Checked, key: Any = lambda r: r.day) -> None:
 
 def flow_csv_rows(text: str, max_rows: int) -> list[dict[str, Any] | str]:
     """Rows of a CSV with the header `day,inflow,outflow` (a row with the wrong column count stays a string)."""
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
-    if header != ["day", "inflow", "outflow"]:
-        raise ValueError("the header must be exactly: day,inflow,outflow")
-    rows: list[dict[str, Any] | str] = []
-    for cells in reader:
-        if len(rows) >= max_rows:
-            raise OverflowError(f"at most {max_rows} rows per upload")
-        if len(cells) != 3:
-            rows.append(",".join(cells))
-            continue
-        rows.append(dict(zip(header, (c.strip() for c in cells), strict=True)))
+    # newline="" lets the reader take \n, \r\n and a bare \r (old spreadsheet exports) as line ends.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        if header != ["day", "inflow", "outflow"]:
+            raise ValueError("the header must be exactly: day,inflow,outflow")
+        rows: list[dict[str, Any] | str] = []
+        for cells in reader:
+            if len(rows) >= max_rows:
+                raise OverflowError(f"at most {max_rows} rows per upload")
+            if len(cells) != 3:
+                rows.append(",".join(cells))
+                continue
+            rows.append(dict(zip(header, (c.strip() for c in cells), strict=True)))
+    except csv.Error as exc:
+        raise ValueError(f"not readable as CSV: {exc}") from None
     return rows

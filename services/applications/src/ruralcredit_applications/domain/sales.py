@@ -7,15 +7,18 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from ruralcredit_common.inputs import MAX_MONEY, Moment, money, text
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
-Amount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+# Ids and references: stored and shown to people, so no control or bidirectional characters.
+Ref = text(1, 64)
+Amount = money(MAX_MONEY)
 
 
 class _Row(BaseModel):
@@ -28,9 +31,9 @@ class OrderRow(_Row):
 
     order_id: Ref
     merchant_ref: Ref
-    sold_at: AwareDatetime
+    sold_at: Moment
     amount: Amount
-    category: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "general"
+    category: text(1, 40) = "general"  # type: ignore[valid-type]
 
 
 class RefundRow(_Row):
@@ -38,7 +41,7 @@ class RefundRow(_Row):
 
     order_id: Ref
     refund_id: Ref | None = None
-    refunded_at: AwareDatetime
+    refunded_at: Moment
     amount: Amount
 
     @property
@@ -52,7 +55,7 @@ class PayoutRow(_Row):
 
     payout_id: Ref
     merchant_ref: Ref
-    paid_at: AwareDatetime
+    paid_at: Moment
     amount: Amount
 
 

@@ -127,3 +127,53 @@ def test_the_documented_request_body_is_the_what_if_schema(client):
     assert schema["examples"]
     # Self-contained: a `#/$defs/...` reference would point at nothing inside the OpenAPI document.
     assert "$ref" not in str(schema) and "p10" in schema["properties"]["collections"]["properties"]
+
+
+def test_batch_text_for_a_numeric_feature_is_a_422_naming_the_row(client):
+    r = client.post("/v1/score:batch", json={"rows": [{"history_days": 400}, {"history_days": "abc"}]}, headers=KEY)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "rows.1.history_days", "in": "body", "reason": "must be a number (or null) for this model"}]
+
+
+def test_batch_answers_one_result_per_row_in(client, trained_scorer):
+    r = client.post("/v1/score:batch", json={"rows": [{}, {"coverage_p10": 1.5}, {}]}, headers=KEY)
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert len(results) == 3
+    # An empty row is every feature missing, as in the scorer itself.
+    assert results[0]["pd"] == pytest.approx(trained_scorer.pd({}), abs=1e-9) and results[2] == results[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (what_if(settlement_lag_days=False), "settlement_lag_days"),
+        (what_if(term_days=True), "term_days"),
+        (what_if(term_days=60.0), "term_days"),
+        (what_if(amount=20000), "amount"),
+        (what_if(features={"history_days": True}), "features.history_days"),
+        (what_if(collections={"p10": [True, 1.0]}), "collections.p10.0"),
+        (what_if(as_of="0001-01-01"), "as_of"),
+        (what_if(as_of="1999-12-31"), "as_of"),
+        (what_if(payout_days=["3000-01-01"]), "payout_days.0"),
+        (what_if(merchant_id="mer\u202e1"), "merchant_id"),
+        (what_if(merchant_id="mer\x001"), "merchant_id"),
+    ],
+)
+def test_booleans_old_dates_and_hidden_characters_are_refused(client, body, field):
+    r = client.post("/v1/score", json=body, headers=KEY)
+    assert r.status_code == 422, r.text
+    assert field in {e["field"] for e in r.json()["errors"]}, r.json()["errors"]
+
+
+def test_batch_values_may_not_be_booleans(client):
+    r = client.post("/v1/score:batch", json={"rows": [{"history_days": True}]}, headers=KEY)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("rows.0.history_days"), r.text
+
+
+def test_missing_evidence_is_decided_never_approved(client):
+    # The body: no history_days, no coverage_p10.
+    body = {"merchant_id": "m", "amount": "100", "term_days": 90, "as_of": "2026-06-01", "features": {}, "collections": {"p10": [400]}}
+    r = client.post("/v1/score", json=body, headers=KEY)
+    assert r.status_code == 200, r.text
+    assert r.json()["outcome"] in ("refer", "decline")

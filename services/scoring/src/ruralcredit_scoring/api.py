@@ -3,83 +3,22 @@ loan officers reach what-if through the applications service)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from ruralcredit_common.contracts.decisions import DecisionMade
+from ruralcredit_common.contracts.what_if import FeatureName, WhatIf
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.http import body_schema, internal_caller
+from ruralcredit_common.inputs import keys_named, number
 from ruralcredit_scoring.convert import to_contract
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(internal_caller)])
-
-# Finite and within a billion yuan: an infinite or absurd figure is a 422, not a failed sum.
-Yuan = Annotated[float, Field(allow_inf_nan=False, ge=-1e9, le=1e9)]
-Daily = Annotated[list[Yuan], Field(max_length=400)]
-Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
-
-
-class WhatIfCollections(BaseModel):
-    """Expected daily collections from the day after as_of, as the cashflow service forecasts them
-    (cashflow.v1's `collections`, which can be pasted in whole)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    start: dt.date | None = None
-    p10: Daily
-    p50: Daily = []
-    p90: Daily = []
-    # P10 of the total over the requested term; without it the sum of daily P10s stands in.
-    term_p10: Yuan | None = Field(default=None, ge=0)
-    # Accepted so that a cashflow.v1 forecast can be sent as it is; the decision uses the P10.
-    term_p50: Yuan | None = None
-    term_p90: Yuan | None = None
-
-
-class WhatIf(BaseModel):
-    """An application as the cashflow service would describe it, with any values changed."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "application_id": "what-if-1",
-                    "merchant_id": "mer_1",
-                    "amount": "30000.00",
-                    "term_days": 90,
-                    "as_of": "2026-06-01",
-                    "settlement_lag_days": 15,
-                    "features": {"history_days": 700, "coverage_p10": 1.4, "coverage_p50": 2.1, "refund_rate": 0.04},
-                    "collections": {
-                        "start": "2026-06-02",
-                        "p10": [400.0] * 105,
-                        "p50": [600.0] * 105,
-                        "p90": [900.0] * 105,
-                    },
-                }
-            ]
-        },
-    )
-
-    application_id: str = Field(default="what-if", max_length=40)
-    merchant_id: str = Field(max_length=40)
-    amount: Decimal = Field(gt=0, le=Decimal("5000000"), decimal_places=2)
-    term_days: int = Field(ge=7, le=365)
-    as_of: dt.date
-    settlement_lag_days: int = Field(default=15, ge=0, le=120)
-    features: dict[Annotated[str, Field(max_length=64)], Figure] = Field(max_length=200)
-    collections: WhatIfCollections
-    payout_days: list[dt.date] = Field(default_factory=list, max_length=400)
-    existing_exposure: Decimal = Field(default=Decimal("0.00"), ge=0)
-
 
 _WHAT_IF_BODY = {"required": True, "content": {"application/json": {"schema": body_schema(WhatIf)}}}
 
@@ -103,11 +42,28 @@ async def what_if(request: Request) -> Response:
     return Response(to_contract(decision, utcnow()).model_dump_json(), media_type="application/json")
 
 
+Value = number(-1e12, 1e12) | StrictStr | None  # type: ignore[operator]
+
+
 class BatchIn(BaseModel):
     """Feature rows of a portfolio to re-score."""
 
     model_config = ConfigDict(extra="forbid")
-    rows: list[dict[str, float | str | None]] = Field(min_length=1)
+    rows: list[Annotated[dict[FeatureName, Value], Field(max_length=200, json_schema_extra=keys_named(64))]] = Field(  # type: ignore[valid-type]
+        min_length=1,
+        description="Feature values by name: numbers for the model's numeric features, category names for its "
+        "categorical ones, null (or left out) when missing. Other names are ignored.",
+    )
+
+
+def _numeric_strings(rows: list[dict[str, Any]], numeric: set[str]) -> list[dict[str, str]]:
+    """Where a row gives text for a feature the model reads as a number."""
+    return [
+        {"field": f"rows.{i}.{name}", "in": "body", "reason": "must be a number (or null) for this model"}
+        for i, row in enumerate(rows)
+        for name, value in row.items()
+        if name in numeric and isinstance(value, str)
+    ]
 
 
 class Scored(BaseModel):
@@ -127,7 +83,12 @@ async def score_batch(body: BatchIn, request: Request) -> BatchOut:
     if len(body.rows) > limit:
         raise HTTPException(413, f"at most {limit} rows per batch")
     scorer = request.app.state.engine.scorer
-    frame = pd.DataFrame.from_records(body.rows)
+    bad = _numeric_strings(body.rows, set(scorer.features) - set(scorer.categories))
+    if bad:
+        raise HTTPException(422, {"errors": bad[:50]})
+    # One result per row in, in order: an empty row is scored with every feature missing
+    # (from_records would make no row at all of it).
+    frame = pd.DataFrame(body.rows, index=range(len(body.rows)))
     scored = await run_in_threadpool(scorer.score_frame, frame)
     return BatchOut(
         model_version=scorer.version,

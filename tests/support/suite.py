@@ -126,7 +126,7 @@ def start_suite(
     for spec in specs:
         web = f"{spec.name}:{'all' if 'all' in roles else 'api'}"
         if web in suite.procs:
-            wait_ready(spec.url, suite.procs[web])
+            wait_ready(spec.url, suite.procs[web], timeout=240)  # generous: CI machines are shared
     return suite, list(suite.procs.values())
 
 

@@ -103,3 +103,33 @@ def test_dead_letters_can_be_replayed_into_their_topic(broker):
     back = read_topic(broker.bootstrap, topic, expect=3)
     assert len(back) == 3 and all(r.key == b"m1" for r in back)
     assert [orjson.loads(r.value)["payload"]["note"] for r in back] == ["fixed-0", "fixed-1", "fixed-2"]
+
+
+def test_a_groups_lag_is_read_from_the_broker_and_shows_while_its_consumers_are_gone(broker, database_url_factory):
+    from ruralcredit_common.kafka import GroupLag
+
+    topic, group = unique("lag"), unique("g")
+    ensure_topics(broker.bootstrap, [topic], partitions=2)
+    engine, factory = ledger.setup(database_url_factory("lag"))
+    producer = make_producer(broker.bootstrap)
+
+    def send(n: int) -> None:
+        for i in range(n):
+            producer.send(topic, key=f"m{i}".encode(), value=ledger.wire(f"m{i}", "note")).get(timeout=10)
+
+    lag = GroupLag(broker.bootstrap, group, [topic])
+    send(5)
+    assert lag.measure() == {topic: 5}, "a group that committed nothing is behind by everything"
+    stop, thread, errors = _start(_loop(broker, factory, topic, group))
+    wait_for(lambda: ledger.count(factory) == 5, what="the five events applied")
+    wait_for(lambda: lag.measure() == {topic: 0}, what="the group's commits to reach the broker")
+    stop.set()
+    thread.join(timeout=30)
+    send(3)  # the group has no consumer now: its lag still grows
+    assert lag.measure() == {topic: 3}
+    lag.record()
+    assert metrics.GROUP_LAG.labels(group, topic)._value.get() == 3
+    lag.close()
+    producer.close()
+    engine.dispose()
+    assert not errors

@@ -7,6 +7,7 @@ backoff, and sends what it can never apply to `<topic>.dlq` with the error and o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import socket
@@ -110,6 +111,49 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
 def received_at(session: Session) -> dt.datetime:
     """When the consumer took the events it is applying from the broker (for hop timings)."""
     return session.info.get("received_at") or utcnow()
+
+
+class GroupLag:
+    """A consumer group's lag per topic, from the offsets it committed on the broker.
+
+    Read from the broker rather than reported by the consumers themselves, so a group whose
+    consumers have all died still shows its lag growing.
+    """
+
+    def __init__(self, bootstrap: str, group: str, topics: list[str]) -> None:
+        self.bootstrap, self.group, self.topics = bootstrap, group, topics
+        self._admin: KafkaAdminClient | None = None
+        self._meta: KafkaConsumer | None = None
+
+    def measure(self) -> dict[str, int]:
+        """Messages behind per topic; a partition with no committed offset counts from its start."""
+        if self._admin is None or self._meta is None:
+            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), request_timeout_ms=10000)
+            self._meta = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","), request_timeout_ms=11000)
+        committed = self._admin.list_group_offsets({self.group: None}).get(self.group, {})
+        lag = {}
+        for topic in self.topics:
+            parts = [TopicPartition(topic, p) for p in sorted(self._meta.partitions_for_topic(topic) or ())]
+            ends = self._meta.end_offsets(parts) if parts else {}
+            lag[topic] = sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in parts)
+        return lag
+
+    def record(self) -> None:
+        """Export the lag as a gauge; on failure, start over with fresh clients next time."""
+        try:
+            for topic, n in self.measure().items():
+                metrics.GROUP_LAG.labels(self.group, topic).set(n)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the broker clients."""
+        for client in (self._admin, self._meta):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()
+        self._admin = self._meta = None
 
 
 class StopRequested(Exception):

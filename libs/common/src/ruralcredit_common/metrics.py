@@ -27,6 +27,11 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge(
     "ruralcredit_consumer_lag", "Messages behind the end of the partition", ["service", "topic"]
 )
+GROUP_LAG = Gauge(
+    "ruralcredit_consumer_group_lag",
+    "Messages behind the end of the topic by the group's committed offsets, read from the broker",
+    ["group", "topic"],
+)
 ASSIGNED_PARTITIONS = Gauge(
     "ruralcredit_consumer_partitions", "Partitions this consumer process holds in its group", ["service", "topic"]
 )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ruralcredit_common import db
 from ruralcredit_common.errors import StartupError
-from ruralcredit_common.kafka import ConsumerLoop, Handler, broker_reachable, make_producer
+from ruralcredit_common.kafka import ConsumerLoop, GroupLag, Handler, broker_reachable, make_producer
 from ruralcredit_common.outbox import OutboxRelay
 from ruralcredit_common.server import BoundedHttpTools
 from ruralcredit_common.settings import ServiceSettings
@@ -29,6 +29,8 @@ from ruralcredit_common.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 ROLES = ("all", "api", "consumer", "relay")
+# A periodic job: its name, how often it runs (seconds), what it does, and which roles run it.
+Job = tuple[str, float, "Callable[[Runtime], None]", tuple[str, ...]]
 
 
 @dataclass
@@ -50,8 +52,8 @@ class Runtime:
     start_hook: Callable[[Runtime], None] | None = None
     # What the hooks leave for the app and the consumer (the scorer's engine).
     state: dict[str, Any] = field(default_factory=dict)
-    # Periodic work that runs beside the consumer: (name, every seconds, job).
-    jobs: list[tuple[str, float, Callable[[Runtime], None]]] = field(default_factory=list)
+    # Periodic work beside the consumer: (name, every seconds, job, the roles that run it).
+    jobs: list[Job] = field(default_factory=list)
     relay: OutboxRelay = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
     role: str = "all"
@@ -128,8 +130,7 @@ class Runtime:
             threads.append(threading.Thread(target=self._guard, args=(self.relay.run,), name="relay"))
         if role in ("all", "consumer") and self.handler is not None:
             threads.append(threading.Thread(target=self._guard, args=(self.consumer().run,), name="consumer"))
-        if role in ("all", "consumer"):
-            threads += [threading.Thread(target=self._every, args=job, name=job[0]) for job in self.jobs]
+        threads += [threading.Thread(target=self._every, args=job[:3], name=job[0]) for job in self._jobs() if role in job[3]]
         if role in ("consumer", "relay") and self.settings.metrics_port:
             from prometheus_client import start_http_server
 
@@ -161,13 +162,24 @@ class Runtime:
             self.failed = True
             self.stop.set()
 
+    def _jobs(self) -> list[Job]:
+        """The service's jobs, and the lag of its consumer group read from the broker by its relay."""
+        if self.handler is None and not self.topics:
+            return self.jobs
+        lag = GroupLag(self.settings.kafka_bootstrap, self.settings.consumer_group, [self.settings.topic_prefix + t for t in self.topics])
+        return [*self.jobs, ("group-lag", 10.0, lambda _: lag.record(), ("all", "relay"))]
+
     def _every(self, name: str, seconds: float, job: Callable[[Runtime], None]) -> None:
-        # A failing run is logged and tried again next time: the job must not take the consumer down.
+        # A failing run is logged and tried again next time: the job must not take the process
+        # down. The traceback is logged once per spell of failures (a broker outage lasts a while).
+        failing = False
         while not self.stop.wait(seconds):
             try:
                 job(self)
-            except Exception:
-                log.exception("periodic job %s failed", name)
+                failing = False
+            except Exception as exc:
+                log.warning("periodic job %s failed: %s", name, exc, exc_info=not failing)
+                failing = True
 
     def _serve_http(self) -> None:
         app = self.make_app(self)

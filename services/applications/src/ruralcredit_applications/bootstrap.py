@@ -54,5 +54,5 @@ def build(settings: Settings | None = None) -> Runtime:
     return Runtime.create(
         name=NAME, settings=settings, base=Base,
         migrations=MIGRATIONS, make_app=make_app, topics=consumer.TOPICS, handler=consumer.handle,
-        jobs=[("decision-deadline", settings.deadline_check_seconds, refer_overdue)],
+        jobs=[("decision-deadline", settings.deadline_check_seconds, refer_overdue, ("all", "consumer"))],
     )

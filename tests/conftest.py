@@ -51,6 +51,14 @@ def database_url_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def model_registry(tmp_path_factory: pytest.TempPathFactory):
+    """A registry with a promoted model trained once per test session on simulated loans."""
+    from tests.support.suite import train_registry
+
+    return train_registry(tmp_path_factory.mktemp("models"))
+
+
 @pytest.fixture
 def topic_prefix() -> str:
     """A prefix that gives each test its own topics on the shared broker."""

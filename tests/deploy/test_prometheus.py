@@ -16,7 +16,7 @@ import yaml
 
 from tests.deploy.conftest import ALERTMANAGER_CONFIG, ALERTS, DASHBOARD, free_port, tool
 from tests.support import wait_for
-from tests.support.suite import start_suite, stop_suite, train_registry
+from tests.support.suite import start_suite, stop_suite
 
 pytestmark = pytest.mark.slow
 
@@ -59,13 +59,12 @@ def _start(args: list[str], log: Path, ready_url: str) -> subprocess.Popen[bytes
 
 
 @pytest.fixture(scope="module")
-def running(broker, database_url_factory, tmp_path_factory):
+def running(broker, database_url_factory, model_registry, tmp_path_factory):
     """The suite (as tests/e2e starts it) with one decided application."""
     from ruralcredit_common import demo
 
     var = tmp_path_factory.mktemp("var")
-    registry = train_registry(tmp_path_factory.mktemp("models"))
-    suite, procs = start_suite(broker, database_url_factory, registry, var)
+    suite, procs = start_suite(broker, database_url_factory, model_registry, var)
     try:
         keys = var / "demo-keys.json"
         demo.seed(suite.urls["applications"], suite.admin_key, keys)

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.suite import ADMIN_KEY, Suite, start_suite, stop_suite, train_registry
+from tests.conftest import model_registry
+from tests.support.suite import ADMIN_KEY, Suite, start_suite, stop_suite
 
 __all__ = ["ADMIN_KEY", "Suite", "model_registry", "start_suite", "stop_suite", "suite"]
-
-
-@pytest.fixture(scope="session")
-def model_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry with a promoted model trained once per test session on simulated loans."""
-    return train_registry(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="module")

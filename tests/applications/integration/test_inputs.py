@@ -141,3 +141,13 @@ def test_a_merchants_profile_is_for_its_platform_and_consented_officers(api):
     assert api.client.get(path, headers=other_plat).status_code == 404
     assert api.client.get(path, headers=ADMIN).status_code == 403
     assert api.client.get("/v1/merchants/mer_nobody", headers=consented).status_code == 404
+
+
+def test_a_registration_names_its_merchant_in_the_path(api):
+    _, plat = api.platform("P")
+    body = {"name": "Shop", "county": "Tianyang", "category": "fruit", "onboarded_on": "2024-01-01"}
+    assert api.client.put("/v1/platform/merchants/shop-1", headers=plat, json=body).json()["merchant_ref"] == "shop-1"
+    # Repeating the reference in the body is still accepted when it is the same one.
+    assert api.client.put("/v1/platform/merchants/shop-1", headers=plat, json={**body, "merchant_ref": "shop-1"}).status_code == 200
+    assert _errors(api.client.put("/v1/platform/merchants/shop-1", headers=plat, json={**body, "merchant_ref": "shop-2"})) == {
+        "merchant_ref": "differs from the path"}

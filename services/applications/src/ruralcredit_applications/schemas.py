@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from ruralcredit_common.calendar import CATEGORIES
 from ruralcredit_common.contracts.what_if import MAX_AMOUNT
@@ -70,7 +71,9 @@ class OfficerCreated(BaseModel):
 
 
 class MerchantIn(_In):
-    merchant_ref: Ref
+    # The path names the merchant. Clients that repeat it here still may, if it is the same;
+    # the document leaves it out, as a rule tying two values is one JSON Schema cannot state.
+    merchant_ref: SkipJsonSchema[Ref | None] = None  # type: ignore[valid-type]
     name: Name
     county: text(1, 80)  # type: ignore[valid-type]
     category: text(1, 40)  # type: ignore[valid-type]
@@ -81,7 +84,7 @@ class MerchantIn(_In):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"merchant_ref": "shop-1024", "name": "Baise Mango Farm", "county": "Tianyang, Guangxi", "category": "fruit", "onboarded_on": "2024-03-01", "produce": "mango"}]},
+        json_schema_extra={"examples": [{"name": "Baise Mango Farm", "county": "Tianyang, Guangxi", "category": "fruit", "onboarded_on": "2024-03-01", "produce": "mango"}]},
     )
 
 

@@ -29,7 +29,7 @@ from ruralcredit_common.openapi import raises
 router = APIRouter(prefix="/v1", tags=["platforms"])
 
 MerchantRef = Annotated[str, Path(min_length=1, max_length=64, pattern=REF_PATTERN, examples=["shop-1024"],
-                                  description="The platform's own reference (the merchant_ref of the body)")]
+                                  description="The platform's own reference for the merchant")]
 # Printable ASCII: a key with control characters would be stored and compared as given.
 IDEMPOTENCY_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
 
@@ -46,7 +46,7 @@ def merchant_out(m: Merchant) -> MerchantOut:
 @raises(409)
 def register_merchant(merchant_ref: MerchantRef, body: MerchantIn, session: SessionDep, caller: PlatformCaller) -> MerchantOut:
     """Register (or update) one of the platform's merchants under the platform's own reference."""
-    if body.merchant_ref != merchant_ref:
+    if body.merchant_ref not in (None, merchant_ref):
         raise HTTPException(422, {"errors": [{"field": "merchant_ref", "in": "body", "reason": "differs from the path"}]})
     merchant = session.scalar(
         select(Merchant).where(Merchant.platform_id == caller.platform_id, Merchant.external_ref == merchant_ref)

@@ -1,10 +1,12 @@
-"""Loan book validation gives clear one-line errors."""
+"""Loan book and spec validation: one-line errors that name the column, the values found and the fix."""
 
 import json
 
+import numpy as np
 import pytest
 
-from ruralcredit_scoring.model.loanbook import LoanBookError, load, read_spec, spec_from_json
+from ruralcredit_scoring.model.loanbook import LoanBookError, load, read_spec, spec_from_json, validate
+from tests.scoring.books import bank_book
 
 SPEC = {
     "target": "defaulted",
@@ -32,6 +34,7 @@ def check(frame, spec, tmp_path, match, fmt="csv"):
     with pytest.raises(LoanBookError, match=match) as e:
         load(path, spec)
     assert "\n" not in str(e.value)
+    return str(e.value)
 
 
 def test_valid_book_loads_in_both_formats(files):
@@ -44,16 +47,29 @@ def test_valid_book_loads_in_both_formats(files):
         assert s.constraints() == [-1, 1, 0]
 
 
-def test_missing_columns(files):
+def test_missing_columns_are_named_with_the_book_s_own(files):
     frame, spec, tmp = files
-    check(frame.drop(columns=["refund_rate"]), spec, tmp, "missing columns: refund_rate")
+    msg = check(frame.drop(columns=["refund_rate"]), spec, tmp, "missing columns: refund_rate")
+    assert "coverage_p10" in msg and "fix the names in the spec" in msg
 
 
-def test_wrong_type(files):
+def test_text_in_a_numeric_column_names_the_values_and_the_fix(files):
     frame, spec, tmp = files
     frame = frame.astype({"coverage_p10": object})
     frame.loc[5, "coverage_p10"] = "n/a?"
-    check(frame, spec, tmp, "coverage_p10 must be numeric")
+    frame.loc[[6, 7], "coverage_p10"] = "unknown"
+    msg = check(frame, spec, tmp, "column coverage_p10 must be numeric")
+    assert "'unknown' (2)" in msg and "'n/a?' (1)" in msg and '"missing"' in msg
+
+
+def test_declared_missing_markers_become_missing(files):
+    frame, spec, tmp = files
+    frame = frame.astype({"coverage_p10": object})
+    frame.loc[[6, 7], "coverage_p10"] = "unknown"
+    frame.loc[9, "refund_rate"] = 9999
+    doc = {**SPEC, "missing": ["unknown", 9999]}
+    out = validate(frame, spec_from_json(doc))
+    assert out["coverage_p10"].isna().sum() == 2 and np.isnan(out.loc[9, "refund_rate"])
 
 
 def test_constant_target(files):
@@ -68,9 +84,72 @@ def test_too_few_defaults(files):
     check(frame, spec, tmp, "too few defaults")
 
 
-def test_target_not_binary(files):
+def test_a_target_that_is_not_0_1_names_its_values_and_the_fix(files):
     frame, spec, tmp = files
-    check(frame.assign(defaulted=frame["defaulted"] * 2), spec, tmp, "must be 0/1")
+    msg = check(frame.assign(defaulted=np.where(frame["defaulted"] == 1, "bad", "good")), spec, tmp, "must be 0/1")
+    assert "'good' (" in msg and "'bad' (" in msg and 'add "bad": "bad"' in msg
+
+
+def test_a_text_target_with_its_bad_value_named():
+    frame, spec = bank_book(1000)
+    out = validate(frame, spec_from_json(spec))
+    assert out["status"].tolist() == (frame["status"] == "defaulted").astype(int).tolist()
+
+
+def test_text_target_errors():
+    frame, spec = bank_book(1000)
+    with pytest.raises(LoanBookError, match=r"no loan with the bad value \['default'\]; found 'repaid' \(\d+\), 'defaulted'"):
+        validate(frame, spec_from_json({**spec, "bad": "default"}))
+    three = frame.assign(status=np.where(np.arange(len(frame)) % 10 == 0, "still running", frame["status"]))
+    with pytest.raises(LoanBookError, match="several values besides the bad.*'still running'.*\"good\""):
+        validate(three, spec_from_json(spec))
+    # Named good values: rows with neither are refused, with the values found.
+    with pytest.raises(LoanBookError, match="neither bad .* nor good .*'still running' \\(100\\)"):
+        validate(three, spec_from_json({**spec, "good": "repaid"}))
+    blank = frame.assign(status=frame["status"].where(frame.index != 3))
+    with pytest.raises(LoanBookError, match="empty in 1 loan \\(data row 4\\)"):
+        validate(blank, spec_from_json(spec))
+
+
+def test_ordinal_values_outside_the_declared_order_are_named():
+    frame, spec = bank_book(1000)
+    frame.loc[[1, 2, 3], "savings_band"] = "over 1m"
+    with pytest.raises(LoanBookError, match=r"column savings_band has values outside its order .*'over 1m' \(3\)") as e:
+        validate(frame, spec_from_json(spec))
+    assert '"order"' in str(e.value) and "\n" not in str(e.value)
+
+
+def test_ordinals_become_their_rank_and_missing_stays_missing():
+    frame, spec = bank_book(1000)
+    out = validate(frame, spec_from_json(spec))
+    order = spec["columns"][9]["order"]
+    expected = frame["employment_length"].map({v: i for i, v in enumerate(order)})
+    assert out["employment_length"].equals(expected.astype(float)) and out["employment_length"].isna().sum() > 0
+
+
+def test_spec_defaults_and_words():
+    s = spec_from_json({"target": "y", "columns": [{"name": "a"}, "b", {"name": "c", "monotone": "increasing"},
+                                                   {"name": "d", "monotone": "Decreasing"}]})
+    assert s.features == ("a", "b", "c", "d") and s.categoricals == () and s.constraints() == [0, 0, 1, -1]
+    again = spec_from_json(s.to_json())
+    assert again == s
+
+
+@pytest.mark.parametrize(
+    ("column", "match"),
+    [
+        ({"name": "a", "monotone": "up"}, "column a: monotone 'up' is not understood; use \"increasing\""),
+        ({"name": "a", "type": "number-ish"}, "column a: type 'number-ish' is unknown; use \"numeric\" \\(the default\\)"),
+        ({"name": "a", "type": "categorical", "monotone": 1}, "column a is categorical and cannot be monotone: make it \"ordinal\""),
+        ({"name": "a", "type": "ordinal"}, "column a is ordinal and needs its \"order\""),
+        ({"name": "a", "type": "ordinal", "order": ["x", "x"]}, "repeats a value"),
+        ({"type": "numeric"}, "needs a \"name\""),
+    ],
+)
+def test_bad_columns_give_one_line_errors(column, match):
+    with pytest.raises(LoanBookError, match=match) as e:
+        spec_from_json({"target": "y", "columns": [column]})
+    assert "\n" not in str(e.value)
 
 
 def test_bad_specs(tmp_path):
@@ -79,10 +158,10 @@ def test_bad_specs(tmp_path):
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(LoanBookError, match="not valid JSON"):
         read_spec(tmp_path / "bad.json")
-    with pytest.raises(LoanBookError, match="unknown column types"):
-        spec_from_json({"columns": [{"name": "a", "type": "text"}]})
-    with pytest.raises(LoanBookError, match="cannot be monotone"):
-        spec_from_json({"columns": [{"name": "a", "type": "categorical", "monotone": 1}]})
+    with pytest.raises(LoanBookError, match="needs \"columns\""):
+        spec_from_json({"target": "y"})
+    with pytest.raises(LoanBookError, match="target y is also listed as a feature"):
+        spec_from_json({"target": "y", "columns": ["y", "x"]})
     (tmp_path / "book.xlsx").write_text("x")
     (tmp_path / "spec.json").write_text(json.dumps(SPEC))
     with pytest.raises(LoanBookError, match=r"must be \.csv or \.parquet"):

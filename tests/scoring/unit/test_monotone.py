@@ -1,9 +1,10 @@
 """Direction tests: more coverage never raises PD, more refunds never lower it."""
 
 import numpy as np
-from conftest import MONOTONE
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.scoring.books import MONOTONE
 
 
 def test_monotone_directions_hold_over_a_sweep(trained_scorer, book):

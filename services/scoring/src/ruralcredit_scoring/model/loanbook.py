@@ -2,93 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-NUMERIC, CATEGORICAL = "numeric", "categorical"
+from ruralcredit_scoring.model.spec import (
+    CATEGORICAL,
+    NUMERIC,
+    ORDINAL,
+    FeatureSpec,
+    LoanBookError,
+    label,
+    read_spec,
+    spec_from_json,
+)
 
-
-class LoanBookError(ValueError):
-    """A loan book or spec that cannot be trained on; the message is one line."""
-
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    """Feature columns in model order, their types and monotone directions (+1 raises PD), and the target."""
-
-    features: tuple[str, ...]
-    target: str = "defaulted"
-    monotone: Mapping[str, int] = field(default_factory=dict)
-    categoricals: tuple[str, ...] = ()
-    true_pd: str | None = None  # known only on simulated books
-    min_defaults: int = 50
-
-    def constraints(self) -> list[int]:
-        """Monotone constraints in feature order, as LightGBM wants them."""
-        return [int(self.monotone.get(f, 0)) for f in self.features]
-
-    def to_json(self) -> dict:
-        """The spec as the JSON spec file holds it."""
-        cols = [
-            {"name": f, "type": CATEGORICAL if f in self.categoricals else NUMERIC, "monotone": self.monotone.get(f, 0)}
-            for f in self.features
-        ]
-        return {"target": self.target, "columns": cols, "true_pd": self.true_pd, "min_defaults": self.min_defaults}
-
-
-TYPE_ALIASES = {"float": NUMERIC, "int": NUMERIC, "number": NUMERIC, "category": CATEGORICAL, "string": CATEGORICAL}
-
-
-def _columns_from_lists(doc: Mapping) -> list[dict]:
-    # The simulator's form: "features" in order, "types" and "monotone" keyed by name.
-    types, mono = doc.get("types", {}), doc.get("monotone", {})
-    return [{"name": f, "type": types.get(f, NUMERIC), "monotone": mono.get(f, 0)} for f in doc["features"]]
-
-
-def spec_from_json(doc: Mapping) -> FeatureSpec:
-    """Parse a spec: {"target", "columns": [{"name", "type", "monotone"}]} or the simulator's "features" form."""
-    if "columns" not in doc and "features" in doc:
-        doc = {**doc, "columns": _columns_from_lists(doc)}
-    try:
-        cols = doc["columns"]
-        names = tuple(str(c["name"]) for c in cols)
-        types = {c["name"]: TYPE_ALIASES.get(c.get("type", NUMERIC), c.get("type")) for c in cols}
-        mono = {c["name"]: int(c.get("monotone", 0)) for c in cols}
-    except (KeyError, TypeError) as e:
-        raise LoanBookError(f"feature spec needs 'columns' of {{name, type, monotone}}: {e!r}") from None
-    bad = {n: t for n, t in types.items() if t not in (NUMERIC, CATEGORICAL)}
-    if bad:
-        raise LoanBookError(f"unknown column types in spec: {bad} (use 'numeric' or 'categorical')")
-    if any(v not in (-1, 0, 1) for v in mono.values()):
-        raise LoanBookError("monotone directions must be -1, 0 or 1")
-    cats = tuple(n for n in names if types[n] == CATEGORICAL)
-    if any(mono[c] for c in cats):
-        raise LoanBookError(f"categorical columns cannot be monotone: {[c for c in cats if mono[c]]}")
-    if len(set(names)) != len(names) or not names:
-        raise LoanBookError("spec columns must be non-empty and unique")
-    return FeatureSpec(
-        features=names,
-        target=str(doc.get("target", "defaulted")),
-        monotone=mono,
-        categoricals=cats,
-        true_pd=doc.get("true_pd"),
-        min_defaults=int(doc.get("min_defaults", 50)),
-    )
-
-
-def read_spec(path: str | Path) -> FeatureSpec:
-    """Read the JSON feature spec file."""
-    try:
-        return spec_from_json(json.loads(Path(path).read_text()))
-    except FileNotFoundError:
-        raise LoanBookError(f"feature spec not found: {path}") from None
-    except json.JSONDecodeError as e:
-        raise LoanBookError(f"feature spec is not valid JSON: {path}: {e.msg} at line {e.lineno}") from None
+__all__ = [
+    "CATEGORICAL", "NUMERIC", "ORDINAL", "FeatureSpec", "LoanBookError", "categories_of", "encode", "load",
+    "prepare_features", "read_spec", "read_table", "spec_from_json", "validate",
+]
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -99,7 +32,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(p)
+            return pd.read_csv(p, low_memory=False)
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(p)
     except (ValueError, OSError) as e:  # the reader's own errors are long; one line is enough
@@ -107,26 +40,116 @@ def read_table(path: str | Path) -> pd.DataFrame:
     raise LoanBookError(f"loan book must be .csv or .parquet, got {p.name}")
 
 
-def validate(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
-    """Check columns, types and target; return the frame with model-ready dtypes."""
-    needed = list(spec.features) + [spec.target] + ([spec.true_pd] if spec.true_pd else [])
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise LoanBookError(f"loan book is missing columns: {', '.join(missing)}")
-    out = frame[needed].copy()
+def found(values: pd.Series, limit: int = 4) -> str:
+    """The distinct values of a column with their counts, most frequent first: 'a' (12), 'b' (3), …"""
+    counts = values.value_counts(dropna=False)
+    shown = ", ".join(f"{'empty' if label(v) is None else repr(label(v))} ({n})" for v, n in counts.head(limit).items())
+    return shown + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+
+
+def _labels(col: pd.Series, missing: frozenset[str]) -> pd.Series:
+    out = col.map(label)
+    return out.where(~out.isin(missing), None) if missing else out
+
+
+def _numeric(name: str, col: pd.Series, missing: frozenset[str]) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(col):
+        out = col.astype("float64")
+        # A sentinel such as 9999 for "not known" is listed under "missing" like any text marker.
+        return out.mask(col.map(label).isin(missing)) if missing else out
+    labels = _labels(col, missing)
+    num = pd.to_numeric(labels, errors="coerce")
+    bad = labels[num.isna() & labels.notna()]
+    if len(bad):
+        raise LoanBookError(
+            f"column {name} must be numeric but has text: {found(bad)}; list such values under \"missing\" in the spec, "
+            "or make the column \"categorical\" or \"ordinal\""
+        )
+    return num.astype("float64")
+
+
+def _ordinal(name: str, col: pd.Series, order: tuple[str, ...], missing: frozenset[str]) -> pd.Series:
+    labels = _labels(col, missing)
+    rank = {v: float(i) for i, v in enumerate(order)}
+    out = labels.map(rank)
+    bad = labels[out.isna() & labels.notna()]
+    if len(bad):
+        raise LoanBookError(
+            f"column {name} has values outside its order {list(order)}: {found(bad)}; add them to \"order\" in their "
+            "place, or list them under \"missing\""
+        )
+    return out.astype("float64")
+
+
+def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """The spec's feature columns, model-ready: numbers as floats, ordinals as their rank, categoricals as text."""
+    missing_cols = [c for c in spec.features if c not in frame.columns]
+    if missing_cols:
+        have = ", ".join(map(str, frame.columns[:12])) + (", …" if len(frame.columns) > 12 else "")
+        raise LoanBookError(
+            f"loan book is missing columns: {', '.join(missing_cols)} (its columns are {have}); fix the names in the spec"
+        )
+    miss = frozenset(spec.missing)
+    out = {}
     for c in spec.features:
-        if c in spec.categoricals:
-            out[c] = out[c].astype("string").astype("category")
-            continue
-        col = pd.to_numeric(out[c], errors="coerce")
-        bad = out[c][col.isna() & out[c].notna()]
-        if len(bad):
-            raise LoanBookError(f"column {c} must be numeric; found {bad.iloc[0]!r} in {len(bad)} rows")
-        out[c] = col.astype("float64")
-    y = pd.to_numeric(out[spec.target], errors="coerce")
-    if y.isna().any() or not set(np.unique(y)).issubset({0, 1}):
-        raise LoanBookError(f"target {spec.target} must be 0/1 with no gaps")
-    out[spec.target] = y.astype("int8")
+        kind = spec.kind(c)
+        if kind == CATEGORICAL:
+            out[c] = _labels(frame[c], miss).astype("string").astype("category")
+        elif kind == ORDINAL:
+            out[c] = _ordinal(c, frame[c], spec.ordinals[c], miss)
+        else:
+            out[c] = _numeric(c, frame[c], miss)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def target(frame: pd.DataFrame, spec: FeatureSpec) -> pd.Series:
+    """The default flag (1 = defaulted) from the target column, by the spec's bad (and good) values."""
+    if spec.target not in frame.columns:
+        raise LoanBookError(f"loan book has no target column {spec.target}; name it with \"target\" in the spec")
+    raw = frame[spec.target]
+    labels = raw.map(label)
+    if labels.isna().any():
+        empty = np.flatnonzero(labels.isna().to_numpy()) + 1
+        rows = ", ".join(map(str, empty[:3])) + (", …" if len(empty) > 3 else "")
+        raise LoanBookError(
+            f"target {spec.target} is empty in {len(empty)} loan{'s' if len(empty) > 1 else ''} (data row {rows}); "
+            "fill them in or remove those loans"
+        )
+    if not spec.bad:
+        as_number = labels.replace({"True": "1", "False": "0", "true": "1", "false": "0"})
+        if set(as_number.unique()) <= {"0", "1"}:
+            return (as_number == "1").astype("int8")
+        guess = next((v for v in labels.unique() if v.lower() in ("bad", "default", "defaulted", "yes", "1")), labels.iloc[0])
+        raise LoanBookError(
+            f"target {spec.target} must be 0/1 or name its default value; found {found(raw)}: add \"bad\": \"{guess}\" to the spec"
+        )
+    bad = labels.isin(spec.bad)
+    if not bad.any():
+        raise LoanBookError(f"target {spec.target} has no loan with the bad value {list(spec.bad)}; found {found(raw)}: fix \"bad\" in the spec")
+    others = labels[~bad]
+    if spec.good:
+        unknown = others[~others.isin(spec.good)]
+        if len(unknown):
+            raise LoanBookError(
+                f"target {spec.target} has values that are neither bad {list(spec.bad)} nor good {list(spec.good)}: "
+                f"{found(unknown)}; add them to \"bad\" or \"good\", or remove those loans"
+            )
+    elif others.nunique() > 1:
+        raise LoanBookError(
+            f"target {spec.target} has several values besides the bad {list(spec.bad)}: {found(others)}; name the repaid "
+            "ones with \"good\": [...] and remove loans that are neither (still running, say)"
+        )
+    return bad.astype("int8")
+
+
+def validate(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Check columns, types and target; return features (model-ready), target (0/1) and the true PD if known."""
+    out = prepare_features(frame, spec)
+    out[spec.target] = target(frame, spec).to_numpy()
+    if spec.true_pd:
+        if spec.true_pd not in frame.columns:
+            raise LoanBookError(f"loan book is missing columns: {spec.true_pd}")
+        out[spec.true_pd] = frame[spec.true_pd].to_numpy(dtype=float)
     n_def = int(out[spec.target].sum())
     if n_def in (0, len(out)):
         raise LoanBookError(f"target {spec.target} is constant ({n_def} defaults in {len(out)} loans)")
@@ -135,6 +158,23 @@ def validate(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
             f"too few defaults to learn from: {n_def} defaults, {len(out) - n_def} repaid, need {spec.min_defaults} of each"
         )
     return out
+
+
+def categories_of(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, list[str]]:
+    """Each categorical's values as the model numbers them (sorted text; missing is not a category)."""
+    return {c: sorted(frame[c].dropna().astype(str).unique().tolist()) for c in spec.categoricals}
+
+
+def encode(frame: pd.DataFrame, spec: FeatureSpec, categories: dict[str, list[str]]) -> np.ndarray:
+    """Feature matrix in model order; categoricals as their code in the stored category list."""
+    cols = []
+    for f in spec.features:
+        if f in categories:
+            lookup = {c: i for i, c in enumerate(categories[f])}
+            cols.append(frame[f].astype(str).map(lookup).astype(float).to_numpy())
+        else:
+            cols.append(frame[f].to_numpy(dtype=float))
+    return np.column_stack(cols)
 
 
 def load(book: str | Path, spec: str | Path | FeatureSpec) -> tuple[pd.DataFrame, FeatureSpec]:

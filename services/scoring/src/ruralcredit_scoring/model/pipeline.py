@@ -1,29 +1,25 @@
-"""Train from the simulator or a loan book file, register with a model card, and the model commands."""
+"""Train from the simulator or a loan book file, and register the result with a model card."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from ruralcredit_scoring.model import card, drift, registry
-from ruralcredit_scoring.model.loanbook import FeatureSpec, LoanBookError, load, read_table, spec_from_json
-from ruralcredit_scoring.model.train import DEFAULT_TRAIN, Log, TrainConfig, TrainResult, train
+from ruralcredit_scoring.model.crossfit import BookConfig, train_book
+from ruralcredit_scoring.model.loanbook import FeatureSpec, LoanBookError, read_spec, read_table, spec_from_json
+from ruralcredit_scoring.model.train import Log, TrainConfig, TrainResult, train
 
-# The service's registry (SCORING_REGISTRY_DIR), so the commands and the service agree by default.
-DEFAULT_REGISTRY = os.environ.get("SCORING_REGISTRY_DIR", "var/models")
-# The forecaster whose features the service will see (SCORING_FORECAST_MODEL_PATH); none: the seasonal profile.
-DEFAULT_FORECAST_MODEL = os.environ.get("SCORING_FORECAST_MODEL_PATH") or None
+SIMULATED_POPULATION = "rural e-commerce merchants (the portfolio simulator)"
+_SETTINGS = object()  # "the forecaster the service is configured with", read when a book is simulated
 
 
 def spec_from_simulator(sim_spec: Mapping) -> FeatureSpec:
     """FeatureSpec from the simulator's spec dict (feature list, types and monotone directions)."""
-    return spec_from_json({"true_pd": "true_pd", **sim_spec})
+    return spec_from_json({"true_pd": "true_pd", "population": SIMULATED_POPULATION, **sim_spec})
 
 
 def simulated_book(n_loans: int, seed: int, progress: Log | None = None, forecast_model: str | None = None) -> tuple[pd.DataFrame, FeatureSpec]:
@@ -36,21 +32,27 @@ def simulated_book(n_loans: int, seed: int, progress: Log | None = None, forecas
 
 def train_simulated(
     n_loans: int = 20000, seed: int = 0, cfg: TrainConfig | None = None, log: Log = print,
-    forecast_model: str | None = DEFAULT_FORECAST_MODEL,
+    forecast_model: str | object | None = _SETTINGS,
 ) -> TrainResult:
-    """Simulate a loan book and train on it."""
-    log(f"simulating {n_loans} loans (seed {seed}; forecaster: {forecast_model or 'seasonal profile'})")
-    frame, spec = simulated_book(n_loans, seed, progress=log, forecast_model=forecast_model)
+    """Simulate a loan book and train on it (LightGBM, held-out test split: the service's own model)."""
+    if forecast_model is _SETTINGS:
+        from ruralcredit_scoring.settings import get_settings
+
+        forecast_model = get_settings().forecast_model_path
+    path = forecast_model if isinstance(forecast_model, str) else None
+    log(f"simulating {n_loans} loans (seed {seed}; forecaster: {path or 'seasonal profile'})")
+    frame, spec = simulated_book(n_loans, seed, progress=log, forecast_model=path)
     result = train(frame, spec, cfg or TrainConfig(seed=seed), log)
-    result.source = f"portfolio simulator, {n_loans} loans, seed {seed}, forecaster {Path(forecast_model).name if forecast_model else 'seasonal profile'}"
+    result.source = f"portfolio simulator, {n_loans} loans, seed {seed}, forecaster {Path(path).name if path else 'seasonal profile'}"
     return result
 
 
-def train_file(book: str | Path, spec: str | Path, cfg: TrainConfig = DEFAULT_TRAIN, log: Log = print) -> TrainResult:
-    """Train on a bank's own loan book (CSV or Parquet) with its JSON feature spec."""
-    frame, fspec = load(book, spec)
-    result = train(frame, fspec, cfg, log)
-    result.source = f"loan book {Path(book).name}"
+def train_file(book: str | Path, spec: str | Path | FeatureSpec, cfg: BookConfig = BookConfig(), log: Log = print) -> TrainResult:
+    """Train on a bank's own loan book (CSV or Parquet) with its JSON feature spec, using every loan."""
+    fspec = spec if isinstance(spec, FeatureSpec) else read_spec(spec)
+    frame = read_table(book)
+    result = train_book(frame, fspec, cfg, log)
+    result.source = f"loan book {Path(book).name}, {len(frame)} loans"
     return result
 
 
@@ -58,13 +60,19 @@ def metadata(result: TrainResult) -> dict:
     """The metadata.json content for a training run (the registry adds versions, hashes and time)."""
     spec = result.spec
     return {
+        "kind": result.kind,
         "features": list(spec.features),
         "categories": result.categories,
+        "ordinals": {f: list(order) for f, order in spec.ordinals.items()},
         "monotone_constraints": spec.constraints(),
         "target": spec.target,
+        "population": spec.population,
         "spec": spec.to_json(),
         "params": result.params,
+        "evaluation": result.evaluation,
         "metrics": result.metrics,
+        "champion": result.champion,
+        **({"blend": result.champion["blend_weights"]} if result.kind == "blend" else {}),
         "calibration": {"kind": result.calibrator.kind, "cv_log_loss": result.calibrator_scores},
         "calibration_table": result.calibration_table.to_dict(orient="records"),
         "data_fingerprint": result.fingerprint,
@@ -72,20 +80,33 @@ def metadata(result: TrainResult) -> dict:
         "feature_range": result.feature_range,
         "feature_median": result.feature_median,
         "importance": result.importance,
+        "importance_kind": result.importance_kind,
         "drift_reference": result.references,
         "source": result.source,
         "timings": result.timings,
     }
 
 
+def artefacts(result: TrainResult) -> dict[str, str]:
+    """The model's files as the registry stores them: booster text and/or scorecard JSON, and the calibrator."""
+    files = {registry.CALIBRATOR: json.dumps(result.calibrator.to_json())}
+    if result.scorecard is not None:
+        files[registry.SCORECARD] = json.dumps(result.scorecard.to_json(result.categories), indent=1)
+    if result.booster is not None:
+        files[registry.BOOSTER] = result.booster.model_to_string()
+    return files
+
+
+def loaded(result: TrainResult, version: str = "unregistered") -> registry.LoadedModel:
+    """The training run as the registry would load it, without writing it anywhere (benchmarks, checks)."""
+    meta = json.loads(json.dumps(metadata(result), default=str))
+    return registry.LoadedModel(version, result.booster, result.calibrator, meta, result.scorecard)
+
+
 def register(result: TrainResult, reg: registry.Registry, promote: bool = False, with_card: bool = True) -> str:
     """Store a training run as a new version (with its model card) and optionally promote it."""
-    files = {
-        registry.BOOSTER: result.booster.model_to_string(),
-        registry.CALIBRATOR: json.dumps(result.calibrator.to_json()),
-    }
     version = reg.register(
-        files, metadata(result), extra=(lambda d, v: card.write(result, d, v)) if with_card else None
+        artefacts(result), metadata(result), extra=(lambda d, v: card.write(result, d, v)) if with_card else None
     )
     if promote:
         reg.promote(version)
@@ -94,70 +115,18 @@ def register(result: TrainResult, reg: registry.Registry, promote: bool = False,
 
 def drift_report(reg: registry.Registry, book: str | Path, date_col: str) -> pd.DataFrame:
     """Monthly PSI report of a file of applications, scored by the promoted model."""
+    from ruralcredit_scoring.model.predict import model_spec, prepared
     from ruralcredit_scoring.model.scorer import Scorer
 
     model = reg.load()
+    scorer = Scorer(model)
     frame = read_table(book)
     if date_col not in frame.columns:
-        raise LoanBookError(f"{Path(book).name} has no date column {date_col}")
-    frame["pd"] = Scorer(model).score_frame(frame)["pd"].to_numpy()
-    return drift.monthly_report(model.metadata["drift_reference"], frame, date_col)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Model commands: train, list, promote, rollback, show, drift."""
-    ap = argparse.ArgumentParser(prog="scoring-model", description=main.__doc__)
-    ap.add_argument("--registry", default=DEFAULT_REGISTRY)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train", help="train and register a model")
-    t.add_argument("--simulated", type=int, metavar="N_LOANS", help="train on N simulated loans")
-    t.add_argument("--book", help="loan book CSV or Parquet")
-    t.add_argument("--spec", help="feature spec JSON for --book")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--promote", action="store_true")
-    sub.add_parser("list", help="list versions")
-    p = sub.add_parser("promote", help="promote a version")
-    p.add_argument("version")
-    sub.add_parser("rollback", help="promote the previously promoted version again")
-    s = sub.add_parser("show", help="print a version's metadata (the promoted one by default)")
-    s.add_argument("version", nargs="?")
-    d = sub.add_parser("drift", help="monthly PSI of score and features against the training sample")
-    d.add_argument("book", help="CSV or Parquet of scored applications with feature columns")
-    d.add_argument("--date-col", default="as_of")
-    args = ap.parse_args(argv)
-    reg = registry.Registry(args.registry)
-    try:
-        if args.cmd == "train":
-            if args.book:
-                if not args.spec:
-                    ap.error("--book needs --spec")
-                result = train_file(args.book, args.spec, TrainConfig(seed=args.seed))
-            else:
-                result = train_simulated(args.simulated or 20000, args.seed)
-            version = register(result, reg, promote=args.promote)
-            print(f"registered {version} in {reg.path(version)}" + (" (promoted)" if args.promote else ""))
-        elif args.cmd == "list":
-            for row in reg.list():
-                mark = "*" if row["promoted"] else " "
-                print(f"{mark} {row['version']}  {row['created_at']}  auc={row['auc']}  ece={row['ece']}")
-        elif args.cmd == "promote":
-            reg.promote(args.version)
-            print(f"promoted {args.version}")
-        elif args.cmd == "rollback":
-            print(f"rolled back to {reg.rollback()}")
-        elif args.cmd == "show":
-            print(
-                json.dumps(
-                    {k: v for k, v in reg.load(args.version).metadata.items() if k != "drift_reference"}, indent=1
-                )
-            )
-        elif args.cmd == "drift":
-            print(drift_report(reg, args.book, args.date_col).to_string(index=False, float_format="%.4f"))
-    except (LoanBookError, registry.ModelLoadError, registry.RegistryError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        raise LoanBookError(f"{Path(book).name} has no date column {date_col}; name it with --date-col")
+    # Features as the model reads them (ordinals as ranks, categories as codes), as the reference was taken.
+    feats = prepared(frame, model_spec(scorer, model.metadata), strict=False)
+    x = scorer.matrix(feats)
+    scored = pd.DataFrame({f: x[:, i] for i, f in enumerate(scorer.features) if f in feats.columns}, index=frame.index)
+    scored[date_col] = frame[date_col]
+    scored["pd"] = scorer.calibrator(scorer.predictor.raw(x))
+    return drift.monthly_report(model.metadata["drift_reference"], scored, date_col)

@@ -5,6 +5,7 @@ than the trees themselves cost for one row. The C API's single-row fast path kee
 configuration (one per thread, so that threads do not queue on its lock) and predicts a row in
 a few microseconds.
 Whole portfolios still go through `Booster.predict`, which spreads them over the cores.
+A WoE scorecard (`woe.Scorecard`) answers the same five calls, so the scorer serves either.
 """
 
 from __future__ import annotations
@@ -89,3 +90,15 @@ class Predictor:
             _LIB.LGBM_BoosterPredictForMatSingleRowFast(s.contrib_config, self._row(row), ctypes.byref(s.out_len), s.contrib_ptr)
         )
         return s.contrib_out.copy()
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Raw scores of many rows, spread over the cores."""
+        return self._booster.predict(x, raw_score=True)
+
+    def contrib(self, x: np.ndarray) -> np.ndarray:
+        """Contributions of many rows (as contrib_one, row by row)."""
+        return self._booster.predict(x, pred_contrib=True)
+
+    def used(self) -> list[str]:
+        """Features the trees split on: the others cannot move a score."""
+        return [f for f, g in zip(self._booster.feature_name(), self._booster.feature_importance("split")) if g > 0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from decimal import Decimal
 
@@ -81,44 +80,31 @@ def format_table(table: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the pricing report for a simulated portfolio scored by the promoted model."""
-    from ruralcredit_scoring.model.pipeline import DEFAULT_REGISTRY, register, simulated_book, train_simulated
-    from ruralcredit_scoring.model.registry import ModelLoadError, Registry
+def report(reg, loans: int = 20000, seed: int = 101) -> list[str]:
+    """The pricing report for a simulated portfolio scored by the promoted model (trained first if none is)."""
+    from ruralcredit_scoring.model.pipeline import register, simulated_book, train_simulated
+    from ruralcredit_scoring.model.registry import ModelLoadError
     from ruralcredit_scoring.model.scorer import Scorer
 
-    ap = argparse.ArgumentParser(prog="scoring-pricing-report", description=main.__doc__)
-    ap.add_argument("--registry", default=DEFAULT_REGISTRY)
-    ap.add_argument("--loans", type=int, default=20000)
-    ap.add_argument("--seed", type=int, default=101, help="portfolio seed (differs from the training seed)")
-    args = ap.parse_args(argv)
-    reg = Registry(args.registry)
     try:
         scorer = Scorer(reg.load())
     except ModelLoadError:
         print("no promoted model: training one on the simulator (seed 0)")
         register(train_simulated(20000, 0), reg, promote=True)
         scorer = Scorer(reg.load())
-    frame, _ = simulated_book(args.loans, args.seed)
+    frame, _ = simulated_book(loans, seed)
     frame["pd"] = scorer.score_frame(frame)["pd"].to_numpy()
     cfg = PricingConfig()
-    print(f"portfolio: {len(frame)} simulated loans (seed {args.seed}), model {scorer.version}")
-    print(
-        f"benchmark {cfg.benchmark:.2%}, funding {cfg.funding_cost:.2%}, operating {cfg.operating_cost:.2%}, "
-        f"margin {cfg.margin:.2%}, LGD {cfg.lgd}, ceiling {cfg.ceiling:.2%}, blanket {blanket_rate(cfg):.2%} "
-        f"(on the same cost base: {costed_blanket(cfg):.2%})"
-    )
-    print(
-        f"\nall {len(frame)} loans (mean model PD {frame['pd'].mean():.2%}, default rate {frame['defaulted'].mean():.2%})"
-    )
-    print(format_table(compare(frame, "pd", cfg)))
     ceiling = PolicyConfig().pd_ceiling
     lendable = frame[frame["pd"] <= ceiling]
     # Only merchants the policy would lend to are priced in practice.
-    print(f"\n{len(lendable)} loans within the policy's PD ceiling {ceiling:.0%} (mean PD {lendable['pd'].mean():.2%})")
-    print(format_table(compare(lendable, "pd", cfg)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return [
+        f"portfolio: {len(frame)} simulated loans (seed {seed}), model {scorer.version}",
+        f"benchmark {cfg.benchmark:.2%}, funding {cfg.funding_cost:.2%}, operating {cfg.operating_cost:.2%}, "
+        f"margin {cfg.margin:.2%}, LGD {cfg.lgd}, ceiling {cfg.ceiling:.2%}, blanket {blanket_rate(cfg):.2%} "
+        f"(on the same cost base: {costed_blanket(cfg):.2%})",
+        f"\nall {len(frame)} loans (mean model PD {frame['pd'].mean():.2%}, default rate {frame['defaulted'].mean():.2%})",
+        format_table(compare(frame, "pd", cfg)),
+        f"\n{len(lendable)} loans within the policy's PD ceiling {ceiling:.0%} (mean PD {lendable['pd'].mean():.2%})",
+        format_table(compare(lendable, "pd", cfg)),
+    ]

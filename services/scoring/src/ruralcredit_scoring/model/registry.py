@@ -17,9 +17,10 @@ import lightgbm as lgb
 
 from ruralcredit_common.errors import StartupError
 from ruralcredit_scoring.model.calibration import Calibrator
+from ruralcredit_scoring.model.woe import Scorecard
 
 BOOSTER, CALIBRATOR, METADATA, POINTER = "model.txt", "calibrator.json", "metadata.json", "promoted.json"
-HASHED = (BOOSTER, CALIBRATOR)
+SCORECARD = "scorecard.json"  # a WoE scorecard's points table, in place of the booster
 
 
 class ModelLoadError(StartupError):
@@ -32,12 +33,20 @@ class RegistryError(ValueError):
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A verified model version ready for scoring."""
+    """A verified model version ready for scoring: a booster or a scorecard, and its calibrator."""
 
     version: str
-    booster: lgb.Booster
+    booster: lgb.Booster | None
     calibrator: Calibrator
     metadata: dict
+    scorecard: Scorecard | None = None
+
+    @property
+    def kind(self) -> str:
+        """lightgbm, scorecard, or blend (both, averaged with the weights in the metadata)."""
+        if self.scorecard is None:
+            return "lightgbm"
+        return "scorecard" if self.booster is None else "blend"
 
 
 def sha256_file(path: Path) -> str:
@@ -86,20 +95,24 @@ class Registry:
                 meta = json.loads((d / METADATA).read_text())
             except (OSError, json.JSONDecodeError):
                 meta = {"metrics": {}, "created_at": "unreadable"}
-            m = meta.get("metrics", {}).get("lightgbm", {})
+            kind = meta.get("kind", "lightgbm")
+            m = meta.get("metrics", {}).get(kind, {})
             out.append(
                 {
                     "version": d.name,
                     "created_at": meta.get("created_at"),
+                    "kind": kind,
                     "auc": m.get("auc"),
                     "ece": m.get("ece"),
+                    "source": meta.get("source", ""),
                     "promoted": d.name == current,
                 }
             )
         return out
 
     def register(self, files: dict[str, str], metadata: dict, extra: Callable[[Path, str], None] | None = None) -> str:
-        """Store booster text and calibrator JSON with metadata as the next version; returns its name."""
+        """Store the model's files (booster text or scorecard JSON, calibrator JSON) with metadata as the next
+        version; returns its name."""
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.versions_dir, prefix=".staging-"))
         for name, text in files.items():
@@ -108,7 +121,7 @@ class Registry:
             **metadata,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "libraries": library_versions(),
-            "files": {n: sha256_file(staging / n) for n in HASHED},
+            "files": {n: sha256_file(staging / n) for n in files},
         }
         existing = [int(d.name[1:]) for d in self.versions_dir.glob("v*") if d.name[1:].isdigit()]
         n = max(existing, default=0) + 1
@@ -183,15 +196,23 @@ class Registry:
             for name, digest in meta["files"].items():
                 if sha256_file(d / name) != digest:
                     raise ModelLoadError(f"model {version}: {name} does not match its sha256 (corrupt or altered)")
-            booster = lgb.Booster(model_file=str(d / BOOSTER))
+            booster, scorecard = None, None
+            kind = meta.get("kind", "lightgbm")
+            if kind in ("scorecard", "blend"):
+                scorecard = Scorecard.from_json(json.loads((d / SCORECARD).read_text()), meta.get("categories", {}))
+            if kind in ("lightgbm", "blend"):
+                booster = lgb.Booster(model_file=str(d / BOOSTER))
+            if kind == "blend" and set(meta.get("blend", {})) != {"lightgbm", "scorecard"}:
+                raise ModelLoadError(f"model {version}: a blend without its weights in the metadata")
             calibrator = Calibrator.from_json(json.loads((d / CALIBRATOR).read_text()))
         except ModelLoadError:
             raise
         except FileNotFoundError as e:
             raise ModelLoadError(f"model {version}: missing file {Path(e.filename).name} in {d}") from None
-        except (OSError, ValueError, KeyError, lgb.basic.LightGBMError) as e:
+        except (OSError, ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as e:
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise ModelLoadError(f"model {version}: unreadable artefact in {d}: {first}") from None
-        if booster.feature_name() != meta.get("features"):
-            raise ModelLoadError(f"model {version}: booster features differ from metadata feature order")
-        return LoadedModel(version, booster, calibrator, meta)
+        names = [m.feature_name() if isinstance(m, lgb.Booster) else list(m.features) for m in (booster, scorecard) if m]
+        if any(n != meta.get("features") for n in names):
+            raise ModelLoadError(f"model {version}: model features differ from metadata feature order")
+        return LoadedModel(version, booster, calibrator, meta, scorecard)

@@ -1,4 +1,8 @@
-"""In-process scorer: feature mapping to calibrated PD, per-feature deltas, reasons and decision."""
+"""In-process scorer: feature mapping to calibrated PD, per-feature deltas, reasons and decision.
+
+The model behind it is LightGBM (through the single-row fast path) or a WoE scorecard: both give a
+raw score in log-odds and each feature's additive contribution to it, which is all the scorer uses.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,19 @@ import pandas as pd
 from ruralcredit_scoring.domain import Application, Decision, ModelOutput, PolicyConfig, PricingConfig, decide
 from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING
 from ruralcredit_scoring.domain.reasons import remedy_value
+from ruralcredit_scoring.model.blend import Blend
 from ruralcredit_scoring.model.predictor import Predictor
 from ruralcredit_scoring.model.registry import LoadedModel, ModelLoadError, Registry
+from ruralcredit_scoring.model.woe import Scorecard
+
+
+def predictor_of(model: LoadedModel) -> Predictor | Scorecard | Blend:
+    """What turns a row into a raw score and contributions: the booster, the scorecard or both averaged."""
+    if model.scorecard is None:
+        return Predictor(model.booster)  # type: ignore[arg-type]
+    if model.booster is None:
+        return model.scorecard
+    return Blend(Predictor(model.booster), model.scorecard, model.metadata["blend"])
 
 
 class Scorer:
@@ -25,8 +40,9 @@ class Scorer:
     def __init__(self, model: LoadedModel, pcfg: PolicyConfig = DEFAULT_POLICY, rcfg: PricingConfig = DEFAULT_PRICING):
         meta = model.metadata
         self.version = model.version
+        self.kind = model.kind
         self.booster = model.booster
-        self.predictor = Predictor(model.booster)
+        self.predictor = predictor_of(model)
         self.calibrator = model.calibrator
         self.pcfg, self.rcfg = pcfg, rcfg
         self.features: list[str] = list(meta["features"])
@@ -34,13 +50,17 @@ class Scorer:
         self.categories: dict[str, dict[str, int]] = {
             f: {c: i for i, c in enumerate(cats)} for f, cats in meta.get("categories", {}).items()
         }
+        # An ordinal given as text is its rank in the declared order; given as a number, the rank itself.
+        self.levels: dict[str, dict[str, int]] = {
+            f: {c: i for i, c in enumerate(order)} for f, order in meta.get("ordinals", {}).items()
+        }
         self.monotone: dict[str, int] = dict(zip(self.features, meta.get("monotone_constraints", [])))
         self.range: dict[str, list[float]] = meta.get("feature_range", {})
         self.medians: dict[str, float] = meta.get("feature_median", {})
         self.baseline = np.array([meta["baseline_contrib"][f] for f in self.features])
         self.drift_reference: dict = meta.get("drift_reference", {})
-        # Reasons only name features the trees split on; the others cannot have moved the score.
-        self.used = [f for f, g in zip(self.features, self.booster.feature_importance("split")) if g > 0]
+        # Reasons only name features the model uses; the others cannot have moved the score.
+        self.used = self.predictor.used()
         self.bands = np.array([b for _, b in pcfg.grade_bands])
         self.grade_names = np.array([g for g, _ in pcfg.grade_bands] + ["E"])
 
@@ -53,6 +73,8 @@ class Scorer:
                 row.append(math.nan)
             elif f in self.categories and not isinstance(v, float):
                 row.append(float(self.categories[f].get(str(v), math.nan)))
+            elif f in self.levels and isinstance(v, str):
+                row.append(float(self.levels[f].get(v.strip(), math.nan)))
             else:
                 row.append(float(v))  # type: ignore[arg-type]
         return np.array([row], dtype=float)
@@ -64,6 +86,8 @@ class Scorer:
             col = frame[f] if f in frame.columns else pd.Series(np.nan, index=frame.index)
             if f in self.categories and not pd.api.types.is_float_dtype(col):
                 col = col.astype(str).map(self.categories[f])
+            elif f in self.levels and not pd.api.types.is_numeric_dtype(col):
+                col = col.map(lambda v, lv=self.levels[f]: lv.get(v.strip(), math.nan) if isinstance(v, str) else v)
             cols.append(col.to_numpy(dtype=float))
         return np.column_stack(cols)
 
@@ -102,7 +126,11 @@ class Scorer:
                 row[i] = value
                 return self.row_pd(row)
 
-            return remedy_value(float(base[i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
+            value = remedy_value(float(base[i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
+            if value is not None and feature in self.levels:
+                # An ordinal moves by whole levels: the next level at or past the value reaches the target too.
+                value = float(math.ceil(value - 1e-9) if direction > 0 else math.floor(value + 1e-9))
+            return value
 
         return find
 
@@ -113,14 +141,14 @@ class Scorer:
 
     def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Calibrated PD and grade for every row; no contributions, so it runs at predict speed."""
-        p = self.calibrator(self.booster.predict(self.matrix(frame), raw_score=True))
+        p = self.calibrator(self.predictor.raw(self.matrix(frame)))
         return pd.DataFrame(
             {"pd": p, "grade": self.grade_names[np.searchsorted(self.bands, p, side="left")]}, index=frame.index
         )
 
     def explain_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Per-feature deltas against the portfolio baseline for the rows that need reasons."""
-        return self.booster.predict(self.matrix(frame), pred_contrib=True)[:, :-1] - self.baseline
+        return self.predictor.contrib(self.matrix(frame))[:, :-1] - self.baseline
 
 
 def application_from_cashflow(payload: Mapping, existing_exposure: Decimal = Decimal("0.00")) -> Application:

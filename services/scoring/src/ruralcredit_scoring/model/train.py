@@ -1,4 +1,7 @@
-"""Train the PD model: monotone LightGBM, early stopping, calibration, scorecard baseline, test metrics."""
+"""Train the PD model on a large book (the simulator's): monotone LightGBM with early stopping on a
+validation split, calibration, scorecard baseline and test metrics on held-out loans.
+
+Small books (a bank's own) go through `crossfit`, which uses every row."""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ruralcredit_scoring.model import baseline, calibration, drift, metrics
-from ruralcredit_scoring.model.loanbook import FeatureSpec, validate
+from ruralcredit_scoring.model.loanbook import FeatureSpec, categories_of, encode, validate
+from ruralcredit_scoring.model.woe import Scorecard
+
+__all__ = ["DEFAULT_TRAIN", "Log", "TrainConfig", "TrainResult", "encode", "fingerprint", "n_leaves", "profile", "train"]
 
 Log = Callable[[str], None]
 
@@ -59,7 +65,7 @@ DEFAULT_TRAIN = TrainConfig()
 class TrainResult:
     """Everything a training run produced; the registry stores it, the card describes it."""
 
-    booster: lgb.Booster
+    booster: lgb.Booster | None  # None when a scorecard is the registered model
     calibrator: calibration.Calibrator
     spec: FeatureSpec
     params: dict
@@ -67,7 +73,8 @@ class TrainResult:
     metrics: dict[str, dict[str, float]]
     calibration_table: pd.DataFrame
     calibrator_scores: dict[str, float]
-    test: pd.DataFrame  # y, pd, scorecard_pd, raw and true_pd (when known) on the test split
+    # Held-out loans: y, raw and pd of the registered model, and one PD column per model in metrics.
+    test: pd.DataFrame
     importance: dict[str, float]
     baseline_contrib: dict[str, float]
     references: dict[str, dict]
@@ -76,6 +83,26 @@ class TrainResult:
     fingerprint: str
     timings: dict[str, float] = field(default_factory=dict)
     source: str = ""
+    kind: str = "lightgbm"  # which model is registered: "lightgbm" or "scorecard"
+    scorecard: Scorecard | None = None
+    champion: dict = field(default_factory=dict)  # how the registered kind was chosen, with per-fold AUCs
+    evaluation: str = "held-out test split"
+    importance_kind: str = "total gain"
+
+
+def profile(x: np.ndarray, pd_rows: np.ndarray, contrib: np.ndarray, spec: FeatureSpec) -> dict:
+    """What serving needs to know of the training loans: average contributions (the reasons' baseline),
+    drift references, 1st-99th percentile ranges (the remedies' bounds) and medians (the reasons' wording)."""
+    refs = {f: drift.reference(x[:, i]) for i, f in enumerate(spec.features)}
+    refs["score"] = drift.reference(pd_rows)
+    return {
+        "baseline_contrib": dict(zip(spec.features, contrib[:, :-1].mean(axis=0).tolist())),
+        "references": refs,
+        "feature_range": {
+            f: (float(np.nanpercentile(x[:, i], 1)), float(np.nanpercentile(x[:, i], 99))) for i, f in enumerate(spec.features)
+        },
+        "feature_median": {f: float(np.nanmedian(x[:, i])) for i, f in enumerate(spec.features)},
+    }
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
@@ -83,18 +110,6 @@ def fingerprint(frame: pd.DataFrame) -> str:
     h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
     h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()
-
-
-def encode(frame: pd.DataFrame, spec: FeatureSpec, categories: dict[str, list[str]]) -> np.ndarray:
-    """Feature matrix in model order; categoricals as their code in the stored category list."""
-    cols = []
-    for f in spec.features:
-        if f in categories:
-            lookup = {c: i for i, c in enumerate(categories[f])}
-            cols.append(frame[f].astype(str).map(lookup).astype(float).to_numpy())
-        else:
-            cols.append(frame[f].to_numpy(dtype=float))
-    return np.column_stack(cols)
 
 
 def split(n: int, y: np.ndarray, cfg: TrainConfig) -> list[np.ndarray]:
@@ -115,7 +130,7 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
     t0 = time.perf_counter()
     frame = validate(frame, spec).reset_index(drop=True)
     y = frame[spec.target].to_numpy()
-    categories = {c: sorted(frame[c].astype(str).unique().tolist()) for c in spec.categoricals}
+    categories = categories_of(frame, spec)
     x = encode(frame, spec, categories)
     tr, va, ca, te = split(len(frame), y, cfg)
     log(f"loans {len(frame)}: defaults {y.mean():.2%}; train {len(tr)} valid {len(va)} calib {len(ca)} test {len(te)}")
@@ -140,19 +155,13 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
     log(f"calibration log loss (5-fold on calibration split): {cal_scores} -> {calibrator.kind}")
     card = baseline.fit_scorecard(frame.iloc[np.concatenate([tr, va])], spec)
     test = pd.DataFrame({"y": y[te], "raw": raw[te], "pd": calibrator(raw[te])})
-    test["scorecard_pd"] = baseline.predict_scorecard(card, frame.iloc[te], spec)
-    results = {
-        "lightgbm": metrics.evaluate(test["y"], test["pd"]),
-        "scorecard": metrics.evaluate(test["y"], test["scorecard_pd"]),
-    }
+    test["lightgbm"] = test["pd"]
+    test["scorecard"] = baseline.predict_scorecard(card, frame.iloc[te], spec)
     if spec.true_pd:
-        test["true_pd"] = frame[spec.true_pd].to_numpy()[te]
-        results["oracle (true PD)"] = metrics.evaluate(test["y"], test["true_pd"])
+        test["oracle (true PD)"] = frame[spec.true_pd].to_numpy()[te]
+    results = {name: metrics.evaluate(test["y"], test[name]) for name in test.columns[3:]}
     sample = np.random.default_rng(cfg.seed).choice(tr, size=min(len(tr), 4000), replace=False)
     contrib = booster.predict(x[sample], pred_contrib=True)
-    pd_train = calibrator(raw[tr])
-    refs = {f: drift.reference(x[tr, i]) for i, f in enumerate(spec.features)}
-    refs["score"] = drift.reference(pd_train)
     t2 = time.perf_counter()
     log(f"calibration, scorecard and metrics: {t2 - t1:.1f}s\n" + metrics.table(results))
     return TrainResult(
@@ -166,13 +175,7 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
         calibrator_scores=cal_scores,
         test=test,
         importance=dict(zip(spec.features, booster.feature_importance("gain").round(3).tolist())),
-        baseline_contrib=dict(zip(spec.features, contrib[:, :-1].mean(axis=0).tolist())),
-        references=refs,
-        feature_range={
-            f: (float(np.nanpercentile(x[tr, i], 1)), float(np.nanpercentile(x[tr, i], 99)))
-            for i, f in enumerate(spec.features)
-        },
-        feature_median={f: float(np.nanmedian(x[tr, i])) for i, f in enumerate(spec.features)},
+        **profile(x[tr], calibrator(raw[tr]), contrib, spec),
         fingerprint=fingerprint(frame),
         timings={"booster_s": t1 - t0, "total_s": t2 - t0},
     )

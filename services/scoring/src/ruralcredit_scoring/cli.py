@@ -1,25 +1,179 @@
-"""`ruralcredit scoring …`: model commands (train, list, promote, rollback, show, drift) and the
-pricing report."""
+"""`ruralcredit scoring …`: the model commands (train, list, promote, rollback, show, predict, drift,
+spec-template, example-book) and the pricing report. `--registry` may come before or after the command."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+
+REGISTRY_HELP = "model registry folder (default: SCORING_REGISTRY_DIR, else ~/.local/share/ruralcredit/models)"
+
+
+def _count(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
+        return value
+
+    return parse
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.01 <= value <= 0.6:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0.01-0.6")
+    return value
+
+
+def _registry_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--registry", metavar="DIR", default=default, help=REGISTRY_HELP)
+
+
+def _command(sub: argparse._SubParsersAction, name: str, help: str, run: Callable, **kw: object) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", **kw)
+    # SUPPRESS: given after the command it wins, otherwise the one given before it (or the default) stays.
+    _registry_option(p, argparse.SUPPRESS)
+    p.set_defaults(run=run)
+    return p
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the scoring commands to the suite's command line."""
     p = sub.add_parser(
-        "scoring", help="models: train, list, promote, rollback, show, drift; pricing-report", add_help=False
+        "scoring", help="models: train, list, promote, predict, spec-template, …; pricing report",
+        description="PD models: train on a bank's loan book or the simulator, register, promote, score books.",
     )
-    p.add_argument("args", nargs=argparse.REMAINDER)
+    _registry_option(p, None)
+    cmds = p.add_subparsers(dest="scoring_command", required=True, metavar="COMMAND")
+
+    t = _command(cmds, "train", "train on a loan book (or the simulator) and register the model with its card", _train)
+    t.add_argument("--book", help="the loan book, CSV or Parquet, one row per loan with its outcome")
+    t.add_argument("--spec", help="the book's feature spec (JSON; see README, or `spec-template`)")
+    t.add_argument("--simulated", type=_count(1000, 1_000_000), metavar="N_LOANS", help="train the service's model on N simulated loans instead")
+    t.add_argument("--model", choices=("best", "lightgbm", "scorecard", "blend"), default="best",
+                   help="which kind to register for a book: the best by cross-validated AUC (default), or the one named")
+    t.add_argument("--folds", type=_count(2, 20), default=5, help="cross-validation folds for a book (default 5)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--promote", action="store_true", help="serve the new model at once")
+
+    _command(cmds, "list", "list the registered versions", _list)
+    pr = _command(cmds, "promote", "serve a version (the running service picks it up within a second)", _promote)
+    pr.add_argument("version")
+    _command(cmds, "rollback", "serve the previously promoted version again", _rollback)
+    s = _command(cmds, "show", "print a version's metadata (the promoted one by default)", _show)
+    s.add_argument("version", nargs="?")
+
+    pd_ = _command(cmds, "predict", "score every loan of a book: PD, grade, reasons and what would change", _predict)
+    pd_.add_argument("--book", required=True, help="CSV or Parquet with the model's feature columns")
+    pd_.add_argument("--out", required=True, help="where to write the scores (.csv or .parquet)")
+    pd_.add_argument("--version", help="the version to score with (default: the promoted one)")
+
+    d = _command(cmds, "drift", "monthly PSI of the score and each feature against the training sample", _drift)
+    d.add_argument("book", help="CSV or Parquet of scored applications with feature columns")
+    d.add_argument("--date-col", default="as_of", help="the column with each application's date")
+
+    st = _command(cmds, "spec-template", "write a starting feature spec guessed from a loan book", _spec_template)
+    st.add_argument("book", help="the loan book, CSV or Parquet")
+    st.add_argument("--out", help="where to write the spec (default: BOOK.spec.json beside the book)")
+    st.add_argument("--target", help="the column that says whether a loan defaulted (guessed if not given)")
+
+    ex = _command(cmds, "example-book", "write a synthetic county-bank loan book and its spec, to try the commands", _example)
+    ex.add_argument("--out", default="example-book.csv")
+    ex.add_argument("--loans", type=_count(200, 1_000_000), default=5000)
+    ex.add_argument("--default-rate", type=_share, default=0.25)
+    ex.add_argument("--seed", type=int, default=0)
+
+    rp = _command(cmds, "pricing-report", "blanket +45%% premium against risk-based prices on simulated loans", _pricing)
+    rp.add_argument("--loans", type=_count(100, 1_000_000), default=20000)
+    rp.add_argument("--seed", type=int, default=101, help="portfolio seed (differs from the training seed)")
     p.set_defaults(func=_run)
 
 
-def _run(args: argparse.Namespace) -> None:
-    if args.args[:1] == ["pricing-report"]:
-        from ruralcredit_scoring.model import pricing_report
+def _registry(args: argparse.Namespace):
+    from ruralcredit_scoring.model.registry import Registry
+    from ruralcredit_scoring.settings import get_settings
 
-        raise SystemExit(pricing_report.main(args.args[1:]))
+    return Registry(args.registry or get_settings().command_registry())
+
+
+def _run(args: argparse.Namespace) -> None:
+    from ruralcredit_scoring.model.loanbook import LoanBookError
+    from ruralcredit_scoring.model.registry import ModelLoadError, RegistryError
+
+    try:
+        lines = args.run(args)
+    except (LoanBookError, ModelLoadError, RegistryError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for line in lines:
+        print(line)
+
+
+def _train(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import commands
+
+    return commands.train(
+        _registry(args), book=args.book, spec=args.spec, simulated=args.simulated, seed=args.seed,
+        champion=args.model, folds=args.folds, promote=args.promote,
+    )
+
+
+def _list(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import commands
+
+    return commands.listing(_registry(args))
+
+
+def _promote(args: argparse.Namespace) -> list[str]:
+    reg = _registry(args)
+    reg.promote(args.version)
+    return [f"promoted {args.version} in {reg.root}"]
+
+
+def _rollback(args: argparse.Namespace) -> list[str]:
+    return [f"rolled back to {_registry(args).rollback()}"]
+
+
+def _show(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import commands
+
+    return commands.show(_registry(args), args.version)
+
+
+def _predict(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import commands
+
+    return commands.predict(_registry(args), book=args.book, out=args.out, version=args.version)
+
+
+def _drift(args: argparse.Namespace) -> list[str]:
     from ruralcredit_scoring.model import pipeline
 
-    raise SystemExit(pipeline.main(args.args))
+    report = pipeline.drift_report(_registry(args), args.book, args.date_col)
+    return [report.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
+
+
+def _spec_template(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import commands
+
+    return commands.spec_template(args.book, args.out, args.target)
+
+
+def _example(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import commands
+
+    return commands.example_book(args.out, args.loans, args.default_rate, args.seed)
+
+
+def _pricing(args: argparse.Namespace) -> list[str]:
+    from ruralcredit_scoring.model import pricing_report
+
+    return pricing_report.report(_registry(args), args.loans, args.seed)

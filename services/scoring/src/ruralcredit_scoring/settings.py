@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -37,6 +39,14 @@ class Settings(ServiceSettings):
     schedule_mode: str = Field(default="fixed", pattern="^(fixed|share)$")
     max_batch_rows: int = Field(default=10000, ge=1, le=100000)
 
+
+    def command_registry(self) -> Path:
+        """The registry the model commands use by default: SCORING_REGISTRY_DIR when it is set (the
+        running suite's), else the user's own; never one that depends on where the command is run."""
+        if "registry_dir" in self.model_fields_set:
+            return Path(self.registry_dir).resolve()
+        data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(data) / "ruralcredit" / "models"
 
     @field_validator("forecast_model_path", "challenger_version")
     @classmethod

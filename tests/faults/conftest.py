@@ -9,7 +9,7 @@ import pytest
 
 from ruralcredit_common.broker import LocalBroker
 from tests.support.load import Tenants, seed_tenants
-from tests.support.suite import Suite, start_suite
+from tests.support.suite import ROOM_FOR_RESTARTS, Suite, start_suite
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def own_broker() -> Iterator[LocalBroker]:
 def split_suite(own_broker, database_url_factory, model_registry, tmp_path_factory) -> Iterator[Suite]:
     """api, relay and consumer of each service as separate processes."""
     var = tmp_path_factory.mktemp("faults")
-    suite, _ = start_suite(own_broker, database_url_factory, model_registry, var, roles=("api", "relay", "consumer"))
+    suite, _ = start_suite(own_broker, database_url_factory, model_registry, var, roles=("api", "relay", "consumer"), extra_env=ROOM_FOR_RESTARTS)
     try:
         yield suite
     finally:

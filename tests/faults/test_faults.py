@@ -47,10 +47,12 @@ def test_broker_paused_for_30_seconds(split_suite, own_broker, tenants):
 def test_each_consumer_killed_and_restarted(split_suite, tenants):
     load = _load(tenants)
     for service in ("cashflow", "scoring", "applications"):
+        name = f"{service}:consumer"
         time.sleep(4)
-        split_suite.kill(f"{service}:consumer", signal.SIGKILL)
+        split_suite.kill(name, signal.SIGKILL)
         time.sleep(2)
-        split_suite.start(f"{service}:consumer")
+        split_suite.start(name)
+        wait_for(lambda n=name: split_suite.partitions(n) > 0, timeout=240, what=f"the restarted {name} to hold its partitions")
     time.sleep(10)
     load.finish()
     assert_each_decided_once(split_suite, load.application_ids)

@@ -12,7 +12,7 @@ import pytest
 from ruralcredit_common.broker import LocalBroker
 from tests.support import wait_for
 from tests.support.load import Load, assert_each_decided_once, assert_orders_once, seed_tenants
-from tests.support.suite import Suite, start_suite
+from tests.support.suite import ROOM_FOR_RESTARTS, Suite, start_suite
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 PARTITIONS = 6
@@ -22,7 +22,7 @@ PARTITIONS = 6
 def scaled(database_url_factory, model_registry, tmp_path_factory) -> Iterator[tuple[Suite, LocalBroker]]:
     broker = LocalBroker().start()
     suite, _ = start_suite(broker, database_url_factory, model_registry, tmp_path_factory.mktemp("scaled"),
-                           roles=("all",), consumers=2, partitions=PARTITIONS)
+                           roles=("all",), consumers=2, partitions=PARTITIONS, extra_env=ROOM_FOR_RESTARTS)
     try:
         yield suite, broker
     finally:

@@ -76,7 +76,7 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
         raise StartupError(f"{what} failed (exit {done.returncode})")
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     """Wait until the service answers /readyz with 200."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -48,7 +48,7 @@ def test_a_csv_that_cannot_be_read_is_a_422(api):
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"name": "P", "settlement_lag_days": False}, "settlement_lag_days"),
-    ({"name": "P", "settlement_lag_days": 15.0}, "settlement_lag_days"),
+    ({"name": "P", "settlement_lag_days": "15"}, "settlement_lag_days"),
     ({"name": "P", "fee_rate": True}, "fee_rate"),
     ({"name": "P", "fee_rate": 0.02}, "fee_rate"),
 ])

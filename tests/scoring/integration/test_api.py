@@ -135,13 +135,14 @@ def test_batch_text_for_a_numeric_feature_is_a_422_naming_the_row(client):
     assert r.json()["errors"] == [{"field": "rows.1.history_days", "in": "body", "reason": "must be a number (or null) for this model"}]
 
 
-def test_batch_answers_one_result_per_row_in(client, trained_scorer):
-    r = client.post("/v1/score:batch", json={"rows": [{}, {"coverage_p10": 1.5}, {}]}, headers=KEY)
+@pytest.mark.parametrize("rows", [[{}], [{}, {}], [{}, {"coverage_p10": 1.5}, {}]], ids=["one-empty", "two-empty", "mixed"])
+def test_batch_answers_one_result_per_row_in(client, trained_scorer, rows):
+    r = client.post("/v1/score:batch", json={"rows": rows}, headers=KEY)
     assert r.status_code == 200, r.text
     results = r.json()["results"]
-    assert len(results) == 3
+    assert len(results) == len(rows)
     # An empty row is every feature missing, as in the scorer itself.
-    assert results[0]["pd"] == pytest.approx(trained_scorer.pd({}), abs=1e-9) and results[2] == results[0]
+    assert results[0]["pd"] == pytest.approx(trained_scorer.pd({}), abs=1e-9) and results[-1] == results[0]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +150,7 @@ def test_batch_answers_one_result_per_row_in(client, trained_scorer):
     [
         (what_if(settlement_lag_days=False), "settlement_lag_days"),
         (what_if(term_days=True), "term_days"),
-        (what_if(term_days=60.0), "term_days"),
+        (what_if(term_days=60.5), "term_days"),
         (what_if(amount=20000), "amount"),
         (what_if(features={"history_days": True}), "features.history_days"),
         (what_if(collections={"p10": [True, 1.0]}), "collections.p10.0"),

@@ -21,9 +21,10 @@ _HIDDEN = r"\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufef
 # Spaces, written out so that Python's and ECMAScript's regular expressions agree.
 _SPACES = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 REF_PATTERN = rf"^[^{_HIDDEN}{_SPACES}](?:[^{_HIDDEN}]*[^{_HIDDEN}{_SPACES}])?$"
-# Free text may span lines; it still may not hide characters or start or end with a space.
-_TEXT_HIDDEN = _HIDDEN.replace(r"\x00-\x1f", r"\x00-\x09\x0b-\x1f")
-TEXT_PATTERN = rf"^[^{_TEXT_HIDDEN}{_SPACES}\n](?:[^{_TEXT_HIDDEN}]*[^{_TEXT_HIDDEN}{_SPACES}\n])?$"
+# Free text may span lines (a browser sends \r\n); it still may not hide characters or start or
+# end with a space or a line end.
+_TEXT_HIDDEN = _HIDDEN.replace(r"\x00-\x1f", r"\x00-\x09\x0b\x0c\x0e-\x1f")
+TEXT_PATTERN = rf"^[^{_TEXT_HIDDEN}{_SPACES}\r\n](?:[^{_TEXT_HIDDEN}]*[^{_TEXT_HIDDEN}{_SPACES}\r\n])?$"
 
 # Fourteen digits, two of them decimals: what the money columns hold.
 MAX_MONEY = Decimal("999999999999.99")

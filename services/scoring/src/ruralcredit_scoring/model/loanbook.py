@@ -58,27 +58,28 @@ def _numeric(name: str, col: pd.Series, missing: frozenset[str]) -> pd.Series:
         # A sentinel such as 9999 for "not known" is listed under "missing" like any text marker.
         return out.mask(col.map(label).isin(missing)) if missing else out
     labels = _labels(col, missing)
-    num = pd.to_numeric(labels, errors="coerce")
-    bad = labels[num.isna() & labels.notna()]
-    if len(bad):
-        raise LoanBookError(
-            f"column {name} must be numeric but has text: {found(bad)}; list such values under \"missing\" in the spec, "
-            "or make the column \"categorical\" or \"ordinal\""
-        )
-    return num.astype("float64")
+    return _converted(
+        labels, pd.to_numeric(labels, errors="coerce"),
+        f"column {name} must be numeric but has text: <found>; list such values under \"missing\" in the spec, "
+        "or make the column \"categorical\" or \"ordinal\"",
+    )
 
 
 def _ordinal(name: str, col: pd.Series, order: tuple[str, ...], missing: frozenset[str]) -> pd.Series:
     labels = _labels(col, missing)
-    rank = {v: float(i) for i, v in enumerate(order)}
-    out = labels.map(rank)
-    bad = labels[out.isna() & labels.notna()]
+    return _converted(
+        labels, labels.map({v: float(i) for i, v in enumerate(order)}),
+        f"column {name} has values outside its order {list(order)}: <found>; add them to \"order\" in their place, "
+        "or list them under \"missing\"",
+    )
+
+
+def _converted(labels: pd.Series, values: pd.Series, complaint: str) -> pd.Series:
+    """values as floats; a cell that has text but no value is an error: complaint, with the values found at <found>."""
+    bad = labels[values.isna() & labels.notna()]
     if len(bad):
-        raise LoanBookError(
-            f"column {name} has values outside its order {list(order)}: {found(bad)}; add them to \"order\" in their "
-            "place, or list them under \"missing\""
-        )
-    return out.astype("float64")
+        raise LoanBookError(complaint.replace("<found>", found(bad)))
+    return values.astype("float64")
 
 
 def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:

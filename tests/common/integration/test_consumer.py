@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import orjson
 
@@ -133,3 +134,36 @@ def test_a_groups_lag_is_read_from_the_broker_and_shows_while_its_consumers_are_
     producer.close()
     engine.dispose()
     assert not errors
+
+
+def test_a_poll_that_outlasts_the_group_is_applied_once_and_the_consumer_goes_on(broker, database_url_factory):
+    topic, group = unique("slow"), unique("g")
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    engine, factory = ledger.setup(database_url_factory("slow"))
+    slow = threading.Event()
+
+    def handle(session, envelopes):
+        for env in envelopes:
+            ledger.handle(session, env)
+        if not slow.is_set():
+            slow.set()
+            time.sleep(5)  # longer than the group allows between polls: the member is dropped
+
+    loop = ConsumerLoop(
+        service="tests", bootstrap=broker.bootstrap, group_id=group, topics=[topic], handler=handle, factory=factory,
+        processed_model=ledger.Base.ProcessedEvent, consumer_overrides={"max_poll_interval_ms": 2000},
+    )
+    producer = make_producer(broker.bootstrap)
+    producer.send(topic, key=b"m1", value=ledger.wire("m1", "slow one")).get(timeout=10)
+    duplicates = metrics.EVENTS_CONSUMED.labels("tests", topic, "duplicate")._value.get()
+    stop, thread, errors = _start(loop)
+    # The commit after the slow poll fails; the event comes back and is recognised as applied.
+    wait_for(lambda: metrics.EVENTS_CONSUMED.labels("tests", topic, "duplicate")._value.get() > duplicates, timeout=60,
+             what="the redelivered event to be recognised")
+    producer.send(topic, key=b"m1", value=ledger.wire("m1", "after")).get(timeout=10)
+    wait_for(lambda: ledger.count(factory) == 2, what="the next event, by the same consumer")
+    assert thread.is_alive() and not errors
+    stop.set()
+    thread.join(timeout=30)
+    producer.close()
+    engine.dispose()

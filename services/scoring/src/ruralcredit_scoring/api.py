@@ -51,8 +51,8 @@ class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rows: list[Annotated[dict[FeatureName, Value], Field(max_length=200, json_schema_extra=keys_named(64))]] = Field(  # type: ignore[valid-type]
         min_length=1,
-        description="Feature values by name: numbers for the model's numeric features, category names for its "
-        "categorical ones, null (or left out) when missing. Other names are ignored.",
+        description="Feature values by name: numbers for the model's numeric features, names for its categorical "
+        "and ordinal ones, null (or left out) when missing. Other names are ignored.",
     )
 
 
@@ -83,7 +83,8 @@ async def score_batch(body: BatchIn, request: Request) -> BatchOut:
     if len(body.rows) > limit:
         raise HTTPException(413, f"at most {limit} rows per batch")
     scorer = request.app.state.engine.scorer
-    bad = _numeric_strings(body.rows, set(scorer.features) - set(scorer.categories))
+    # Categorical and ordinal features take their names as text; the others are numbers.
+    bad = _numeric_strings(body.rows, set(scorer.features) - set(scorer.categories) - set(scorer.levels))
     if bad:
         raise HTTPException(422, {"errors": bad[:50]})
     # One result per row in, in order: an empty row is scored with every feature missing

@@ -63,7 +63,7 @@ def test_text_in_a_numeric_column_names_the_values_and_the_fix(files):
 
 
 def test_declared_missing_markers_become_missing(files):
-    frame, spec, tmp = files
+    frame, _, _ = files
     frame = frame.astype({"coverage_p10": object})
     frame.loc[[6, 7], "coverage_p10"] = "unknown"
     frame.loc[9, "refund_rate"] = 9999
@@ -101,10 +101,10 @@ def test_text_target_errors():
     with pytest.raises(LoanBookError, match=r"no loan with the bad value \['default'\]; found 'repaid' \(\d+\), 'defaulted'"):
         validate(frame, spec_from_json({**spec, "bad": "default"}))
     three = frame.assign(status=np.where(np.arange(len(frame)) % 10 == 0, "still running", frame["status"]))
-    with pytest.raises(LoanBookError, match="several values besides the bad.*'still running'.*\"good\""):
+    with pytest.raises(LoanBookError, match=r"several values besides the bad.*'still running'.*\"good\""):
         validate(three, spec_from_json(spec))
     # Named good values: rows with neither are refused, with the values found.
-    with pytest.raises(LoanBookError, match="neither bad .* nor good .*'still running' \\(100\\)"):
+    with pytest.raises(LoanBookError, match=r"neither bad .* nor good .*'still running' \(100\)"):
         validate(three, spec_from_json({**spec, "good": "repaid"}))
     blank = frame.assign(status=frame["status"].where(frame.index != 3))
     with pytest.raises(LoanBookError, match="empty in 1 loan \\(data row 4\\)"):

@@ -24,7 +24,7 @@ def fitted():
 def test_bins_are_optbinning_s_own(fitted):
     from optbinning import OptimalBinning
 
-    book, spec, _, x, y, card = fitted
+    _, spec, _, x, y, card = fitted
     i = spec.features.index("debt_to_income")
     optb = OptimalBinning("debt_to_income", monotonic_trend="ascending").fit(x[:, i], y)
     assert card.bins[i].splits == tuple(optb.splits)
@@ -42,7 +42,7 @@ def test_declared_directions_hold_in_the_points(fitted):
 
 
 def test_points_table_round_trips_and_adds_up(fitted):
-    _, spec, cats, x, _, card = fitted
+    _, _, cats, x, _, card = fitted
     again = woe.Scorecard.from_json(json.loads(json.dumps(card.to_json(cats))), cats)
     np.testing.assert_array_equal(again.raw(x), card.raw(x))
     contrib = card.contrib(x[:50])

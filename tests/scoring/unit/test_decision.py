@@ -96,3 +96,11 @@ def test_application_from_cashflow_event_payload(trained_scorer):
     assert d.term_days == 50 and d.model_version == trained_scorer.version
     if d.outcome != "decline":
         assert sum(i.principal for i in d.schedule) == d.limit
+
+
+def test_missing_evidence_goes_to_an_officer_without_proposed_terms_whatever_the_pd():
+    app = dataclasses.replace(APP, features={"history_days": float("nan"), "coverage_p10": 1.6})
+    for pd in (0.02, 0.12):
+        d = decide(app, model(pd))
+        assert (d.outcome, d.policy_rule, d.limit, d.rate, d.schedule) == ("refer", "missing_evidence", 0, None, ())
+        assert d.reasons[0].code == "P_missing_evidence"

@@ -29,7 +29,7 @@ def application(amount: Decimal, term: int, p10: float, history: float, coverage
 
 def assert_valid(made: decisions_v1.DecisionMade, ceiling: Decimal) -> None:
     assert decisions_v1.DecisionMade.model_validate(made.model_dump(mode="json")) == made
-    if made.outcome == "decline":
+    if made.outcome == "decline" or made.policy_rule == "missing_evidence":
         assert made.rate is None and made.limit == 0 and not made.schedule
     else:
         # Never lent at a capped rate: the price covers the expected loss or the loan is declined.
@@ -40,7 +40,8 @@ def assert_valid(made: decisions_v1.DecisionMade, ceiling: Decimal) -> None:
 
 @given(
     pd=st.floats(0, 1), term=terms, amount=amounts, p10=daily,
-    history=st.floats(0, 2000), coverage=st.floats(0, 10), mode=st.sampled_from(["fixed", "share"]),
+    history=st.floats(0, 2000) | st.just(float("nan")), coverage=st.floats(0, 10) | st.just(float("nan")),
+    mode=st.sampled_from(["fixed", "share"]),
 )
 @settings(max_examples=400, deadline=None)
 def test_any_pd_term_and_amount_gives_a_valid_decision_event(pd, term, amount, p10, history, coverage, mode):

@@ -125,7 +125,9 @@ def decide(
     )
     found = reasons.top_reasons(model.deltas, app.features, model.used_features, n=max_reasons, medians=model.medians)
     rate, schedule, share, limit = None, (), None, Decimal("0.00")
-    if verdict.outcome != policy.DECLINE:
+    # Without the evidence the PD means little: an officer looks, and no terms are proposed.
+    priced = verdict.outcome != policy.DECLINE and verdict.rule != policy.MISSING_EVIDENCE
+    if priced:
         rate = pricing.price(model.pd, term, rcfg)
         if rate.capped:
             # Lending at the ceiling would price this risk below its expected loss: the bank
@@ -134,8 +136,7 @@ def decide(
                 policy.DECLINE, RATE_CEILING, f"rate {rate.uncapped} > ceiling {rcfg.ceiling}", verdict.version
             )
             rate = None
-    if verdict.outcome != policy.DECLINE:
-        assert rate is not None
+    if rate is not None:
         limit = sized.limit
         dues = limits.due_dates(app.as_of, term, lag, app.payout_days)
         if rcfg.schedule_mode == "share" and app.daily_p50:

@@ -14,6 +14,8 @@ Outcome = Literal["approve", "refer", "decline"]
 APPROVE: Outcome = "approve"
 REFER: Outcome = "refer"
 DECLINE: Outcome = "decline"
+# The rule that sends an application without its sales evidence to a loan officer.
+MISSING_EVIDENCE = "missing_evidence"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def evaluate(inp: PolicyInput, cfg: PolicyConfig = DEFAULT_POLICY) -> PolicyResu
 
     if _missing(inp.pd) or _missing(inp.history_days) or _missing(inp.coverage_p10):
         # Without the evidence the model cannot be trusted; a person has to look.
-        return result(REFER, "missing_evidence", "history, coverage or PD missing")
+        return result(REFER, MISSING_EVIDENCE, "history, coverage or PD missing")
     if inp.history_days < cfg.refer_history_days:
         return result(DECLINE, "min_history", f"history {inp.history_days:.0f} d < {cfg.refer_history_days} d")
     if inp.pd > cfg.pd_ceiling:

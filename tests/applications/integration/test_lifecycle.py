@@ -7,7 +7,7 @@ import datetime as dt
 from ruralcredit_applications import consumer
 from ruralcredit_common.contracts import applications as applications_v1
 from ruralcredit_common.contracts import decisions
-from ruralcredit_common.contracts.envelope import Envelope, decode, encode
+from ruralcredit_common.contracts.envelope import decode, encode
 
 
 def decide(api, app_id: str, merchant_id: str, outcome: str) -> None:
@@ -18,7 +18,7 @@ def decide(api, app_id: str, merchant_id: str, outcome: str) -> None:
         policy_version="p-1", policy_rule="pd_between_bands" if outcome == "refer" else None,
         decided_at=dt.datetime.now(dt.UTC),
     )
-    env = Envelope[decisions.DecisionMade](type=decisions.MADE, version=1, producer="scoring", key=merchant_id, payload=payload)
+    env = decisions.event(payload)
     with api.runtime.factory() as session, session.begin():
         consumer.handle(session, [decode(encode(env))])
 

@@ -299,7 +299,7 @@ class ConsumerLoop:
         attempt = transient = 0
         while True:
             try:
-                results = self._apply(items)
+                results, actions = self._apply(items)
                 break
             except OperationalError as exc:
                 # The database is away or locked: wait for it, however long, rather than
@@ -318,14 +318,17 @@ class ConsumerLoop:
                     self._dead_letter(items[0].record, exc, stop)
                     return
                 self._backoff(attempt, stop)
+        # The relay first: what this poll queued goes on its way before the bookkeeping.
+        if "applied" in results and self.on_applied:
+            self.on_applied()
+        for action in actions:
+            action()
         per_event = (time.perf_counter() - started) / len(items)
         for item, result in zip(items, results, strict=True):
             metrics.EVENTS_CONSUMED.labels(self.service, item.record.topic, result).inc()
             metrics.EVENT_SECONDS.labels(self.service, item.record.topic).observe(per_event)
-        if "applied" in results and self.on_applied:
-            self.on_applied()
 
-    def _apply(self, items: list[_Item]) -> list[str]:
+    def _apply(self, items: list[_Item]) -> tuple[list[str], list[Callable[[], None]]]:
         received = utcnow()
         with self.factory() as session:
             session.info["received_at"] = received
@@ -346,9 +349,7 @@ class ConsumerLoop:
                         {"event_id": it.dedupe_id, "topic": it.record.topic.removeprefix(self.topic_prefix), "processed_at": received}
                         for it in fresh
                     ])
-            for action in session.info.pop("after_commit", []):
-                action()
-        return results
+        return results, session.info.get("after_commit", [])
 
     def _dead_letter(self, record: Any, exc: BaseException, stop: threading.Event) -> None:
         error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -14,7 +14,6 @@ from ruralcredit_applications.orm import Application, AuditEntry, Base, Consent,
 from ruralcredit_common.contracts import applications as applications_v1
 from ruralcredit_common.contracts import dead_letters
 from ruralcredit_common.contracts import decisions as decisions_v1
-from ruralcredit_common.contracts.envelope import Envelope
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.ids import new_id
 from ruralcredit_common.outbox import add_event
@@ -77,10 +76,7 @@ def submit(session: Session, *, officer_id: str, institution_id: str, merchant_i
         application_id=app.id, merchant_id=merchant_id, institution_id=institution_id,
         amount=amount, term_days=term_days, purpose=purpose, submitted_at=now,
     )
-    add_event(session, Base.OutboxRow, applications_v1.TOPIC, Envelope[applications_v1.ApplicationSubmitted](
-        type=applications_v1.SUBMITTED, version=applications_v1.VERSION, producer="applications",
-        key=merchant_id, correlation_id=app.id, payload=payload,
-    ))
+    add_event(session, Base.OutboxRow, applications_v1.TOPIC, applications_v1.event(payload))
     _move(session, app, lifecycle.FORECASTING, "system", {"topic": applications_v1.TOPIC})
     return app
 

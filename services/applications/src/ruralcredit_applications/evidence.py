@@ -12,7 +12,6 @@ from ruralcredit_applications.domain.sales import BUSINESS_TZ, Checked, parse_ro
 from ruralcredit_applications.ingest import BatchResult, resolve_merchants
 from ruralcredit_applications.orm import AccountFlowDay, Base, Merchant, PurchasePlan
 from ruralcredit_common.contracts import sales
-from ruralcredit_common.contracts.envelope import Envelope
 from ruralcredit_common.ids import new_id
 from ruralcredit_common.outbox import add_event
 
@@ -30,8 +29,7 @@ def _store_flows(session: Session, by_merchant: dict[str, list[FlowRow]], source
             merchant_id=merchant_id, source=source,
             days=[sales.AccountFlowDay(day=r.day, inflow=r.inflow, outflow=r.outflow) for r in sorted(rows, key=lambda r: r.day)],
         )
-        add_event(session, Base.OutboxRow, sales.TOPIC, Envelope[sales.AccountFlowsRecorded](
-            type=sales.ACCOUNT_FLOWS, version=sales.VERSION, producer="applications", key=merchant_id, payload=payload))
+        add_event(session, Base.OutboxRow, sales.TOPIC, sales.event(payload))
 
 
 def platform_flows(session: Session, platform_id: str, rows: list[Any]) -> BatchResult:
@@ -62,8 +60,6 @@ def record_plan(session: Session, merchant: Merchant, plan: PlanIn, officer_id: 
     row = PurchasePlan(id=new_id("plan"), merchant_id=merchant.id, description=plan.description, amount=plan.amount,
                        start=plan.start, end=plan.end, recorded_by=officer_id)
     session.add(row)
-    add_event(session, Base.OutboxRow, sales.TOPIC, Envelope[sales.PurchasePlanRecorded](
-        type=sales.PURCHASE_PLAN, version=sales.VERSION, producer="applications", key=merchant.id,
-        payload=sales.PurchasePlanRecorded(merchant_id=merchant.id, plan_id=row.id, description=plan.description,
-                                           amount=plan.amount, start=plan.start, end=plan.end)))
+    add_event(session, Base.OutboxRow, sales.TOPIC, sales.event(sales.PurchasePlanRecorded(
+        merchant_id=merchant.id, plan_id=row.id, description=plan.description, amount=plan.amount, start=plan.start, end=plan.end)))
     return row

@@ -31,7 +31,6 @@ from ruralcredit_applications.domain.sales import (
 )
 from ruralcredit_applications.orm import Base, Merchant, Order, Payout, Platform, Refund
 from ruralcredit_common.contracts import sales
-from ruralcredit_common.contracts.envelope import Envelope
 from ruralcredit_common.db import insert_new
 from ruralcredit_common.outbox import add_events
 
@@ -203,7 +202,5 @@ def _emit(session: Session, platform: Platform, inc: Increments) -> None:
                 for d, t in sorted(days.items())
             ],
         )
-        envelopes.append(Envelope[sales.DailySalesRecorded](
-            type=sales.DAILY_SALES, version=sales.VERSION, producer=PRODUCER, key=merchant_id, payload=payload
-        ))
+        envelopes.append(sales.event(payload, producer=PRODUCER))
     add_events(session, Base.OutboxRow, sales.TOPIC, envelopes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ruralcredit_cashflow import series
@@ -10,7 +10,8 @@ from ruralcredit_cashflow.assessment import assess_applications
 from ruralcredit_cashflow.orm import Assessment, Base
 from ruralcredit_cashflow.settings import Settings
 from ruralcredit_common.contracts import applications, cashflow, sales
-from ruralcredit_common.contracts.envelope import Envelope, RawEnvelope
+from ruralcredit_common.contracts.envelope import RawEnvelope
+from ruralcredit_common.db import utcnow
 from ruralcredit_common.kafka import Handler, received_at
 from ruralcredit_common.outbox import add_events
 
@@ -47,14 +48,9 @@ def _assess(session: Session, submitted: list[applications.ApplicationSubmitted]
         return
     received = received_at(session)
     payloads = assess_applications(session, fresh, settings)
-    session.add_all([
-        Assessment(application_id=a.application_id, merchant_id=a.merchant_id, payload=p.model_dump(mode="json"), received_at=received)
+    session.execute(insert(Assessment), [
+        {"application_id": a.application_id, "merchant_id": a.merchant_id, "payload": p.model_dump(mode="json"),
+         "received_at": received, "created_at": utcnow()}
         for a, p in zip(fresh, payloads, strict=True)
     ])
-    add_events(session, Base.OutboxRow, cashflow.TOPIC, [
-        Envelope[cashflow.CashflowAssessed](
-            type=cashflow.ASSESSED, version=cashflow.VERSION, producer="cashflow", key=a.merchant_id,
-            correlation_id=a.application_id, payload=p,
-        )
-        for a, p in zip(fresh, payloads, strict=True)
-    ])
+    add_events(session, Base.OutboxRow, cashflow.TOPIC, [cashflow.event(p) for p in payloads])

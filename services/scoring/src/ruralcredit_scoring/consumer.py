@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ruralcredit_common.contracts import cashflow, decisions
-from ruralcredit_common.contracts.envelope import Envelope, RawEnvelope
+from ruralcredit_common.contracts.envelope import RawEnvelope
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.kafka import Handler, after_commit, received_at
 from ruralcredit_common.outbox import add_events
@@ -31,13 +31,7 @@ def make_handler(engine: Engine) -> Handler:
                 continue
             decided.add(a.application_id)
             made_all.append(_decide(session, engine, a, received))
-        add_events(session, Base.OutboxRow, decisions.TOPIC, [
-            Envelope[decisions.DecisionMade](
-                type=decisions.MADE, version=decisions.VERSION, producer="scoring", key=made.merchant_id,
-                correlation_id=made.application_id, payload=made,
-            )
-            for made in made_all
-        ])
+        add_events(session, Base.OutboxRow, decisions.TOPIC, [decisions.event(made) for made in made_all])
 
     return handle
 

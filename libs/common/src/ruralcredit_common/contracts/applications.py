@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import Field
 
 from ruralcredit_common.contracts._base import Money, Payload
+from ruralcredit_common.contracts.envelope import Envelope, wrap
 
 TOPIC = "applications.v1"
 VERSION = 1
@@ -25,6 +26,11 @@ class ApplicationSubmitted(Payload):
     submitted_at: dt.datetime
 
 
-def key(merchant_id: str) -> bytes:
+def key(payload: ApplicationSubmitted) -> str:
     """Partition key: the merchant, so an application follows that merchant's sales."""
-    return merchant_id.encode()
+    return payload.merchant_id
+
+
+def event(payload: ApplicationSubmitted, *, producer: str = "applications") -> Envelope[ApplicationSubmitted]:
+    """The envelope of a submitted application, traced by the application's id."""
+    return wrap(SUBMITTED, VERSION, payload, producer=producer, key=key(payload), correlation_id=payload.application_id)

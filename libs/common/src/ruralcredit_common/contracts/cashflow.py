@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import Field
 
 from ruralcredit_common.contracts._base import Money, Payload
+from ruralcredit_common.contracts.envelope import Envelope, wrap
 
 TOPIC = "cashflow.v1"
 VERSION = 1
@@ -42,6 +43,11 @@ class CashflowAssessed(Payload):
     payout_days: list[dt.date] = Field(default_factory=list, max_length=400)
 
 
-def key(merchant_id: str) -> bytes:
+def key(payload: CashflowAssessed) -> str:
     """Partition key: the merchant."""
-    return merchant_id.encode()
+    return payload.merchant_id
+
+
+def event(payload: CashflowAssessed, *, producer: str = "cashflow") -> Envelope[CashflowAssessed]:
+    """The envelope of an application's assessment, traced by the application's id."""
+    return wrap(ASSESSED, VERSION, payload, producer=producer, key=key(payload), correlation_id=payload.application_id)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ruralcredit_common.contracts._base import Money, Payload
+from ruralcredit_common.contracts.envelope import Envelope, wrap
 
 TOPIC = "decisions.v1"
 VERSION = 1
@@ -75,6 +76,11 @@ class DecisionMade(Payload):
     decided_at: dt.datetime
 
 
-def key(merchant_id: str) -> bytes:
+def key(payload: DecisionMade) -> str:
     """Partition key: the merchant."""
-    return merchant_id.encode()
+    return payload.merchant_id
+
+
+def event(payload: DecisionMade, *, producer: str = "scoring") -> Envelope[DecisionMade]:
+    """The envelope of a decision, traced by the application's id."""
+    return wrap(MADE, VERSION, payload, producer=producer, key=key(payload), correlation_id=payload.application_id)

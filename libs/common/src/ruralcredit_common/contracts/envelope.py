@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -49,6 +50,19 @@ class RawEnvelope(BaseModel):
             return payload_model.model_validate(self.payload)
         except ValidationError as exc:
             raise PermanentEventError(f"{self.type} payload invalid: {_first_error(exc)}") from exc
+
+
+@functools.cache
+def _typed(payload_model: type[BaseModel]) -> type[Envelope[Any]]:
+    # Parametrising the generic costs milliseconds each time; each contract's is made once.
+    return Envelope[payload_model]  # type: ignore[valid-type]
+
+
+def wrap(event_type: str, version: int, payload: BaseModel, *, producer: str, key: str, correlation_id: str | None = None) -> Envelope[Any]:
+    """An envelope around `payload` (the contract modules' `event()` fill in type, version and key)."""
+    return _typed(type(payload))(
+        type=event_type, version=version, producer=producer, key=key, correlation_id=correlation_id, payload=payload
+    )
 
 
 def encode(envelope: Envelope[Any]) -> bytes:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from ruralcredit_common.contracts._base import Money, Payload
+from ruralcredit_common.contracts.envelope import Envelope, wrap
 
 TOPIC = "sales.v1"
 VERSION = 1
@@ -68,6 +69,15 @@ class PurchasePlanRecorded(Payload):
     end: dt.date
 
 
-def key(merchant_id: str) -> bytes:
+SalesEvent = DailySalesRecorded | AccountFlowsRecorded | PurchasePlanRecorded
+_TYPES: dict[type, str] = {DailySalesRecorded: DAILY_SALES, AccountFlowsRecorded: ACCOUNT_FLOWS, PurchasePlanRecorded: PURCHASE_PLAN}
+
+
+def key(payload: SalesEvent) -> str:
     """Partition key: one merchant's events stay in order on one partition."""
-    return merchant_id.encode()
+    return payload.merchant_id
+
+
+def event(payload: SalesEvent, *, producer: str = "applications") -> Envelope[SalesEvent]:
+    """The envelope of a merchant's sales evidence, its type named by the payload's kind."""
+    return wrap(_TYPES[type(payload)], VERSION, payload, producer=producer, key=key(payload))

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from ruralcredit_common.errors import StartupError
@@ -97,7 +98,13 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # SQLite has one writer at a time. Threads of one process take turns on one connection
+        # (a queue hands it over at once), instead of racing for the file lock and sleeping in
+        # SQLite's busy handler, where throughput collapsed under concurrent requests.
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+            poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=120,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -106,6 +113,12 @@ def create_db_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+            # Take the write lock when the transaction starts: a read that later writes can then
+            # never fail on a snapshot another process has moved past; it waits its turn instead.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

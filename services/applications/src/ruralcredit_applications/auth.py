@@ -43,23 +43,26 @@ class Caller:
         return self.officer_id or self.platform_id or "admin"
 
 
-def authenticate(request: Request, session: SessionDep, key: str | None = Security(api_key_header)) -> Caller:
+def authenticate(request: Request, key: str | None = Security(api_key_header)) -> Caller:
     """Resolve the X-API-Key header to a caller, or answer 401."""
     if not key:
         raise HTTPException(401, "missing X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
     if same_key(key, request.app.state.runtime.settings.admin_api_key):
         return Caller(kind="admin")
-    row = session.execute(
-        select(ApiKey, Officer.institution_id)
-        .outerjoin(Officer, Officer.id == ApiKey.officer_id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).first()
+    # A session of its own, ended at once: the endpoint's work must not wait behind it (on
+    # SQLite a process has one connection).
+    with request.app.state.runtime.factory() as session:
+        row = session.execute(
+            select(ApiKey.id, ApiKey.platform_id, ApiKey.officer_id, Officer.institution_id)
+            .outerjoin(Officer, Officer.id == ApiKey.officer_id)
+            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+        ).first()
     if row is None:
         raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "ApiKey"})
-    api_key, institution_id = row
-    if api_key.platform_id:
-        return Caller(kind="platform", key_id=api_key.id, platform_id=api_key.platform_id)
-    return Caller(kind="officer", key_id=api_key.id, officer_id=api_key.officer_id, institution_id=institution_id)
+    key_id, platform_id, officer_id, institution_id = row
+    if platform_id:
+        return Caller(kind="platform", key_id=key_id, platform_id=platform_id)
+    return Caller(kind="officer", key_id=key_id, officer_id=officer_id, institution_id=institution_id)
 
 
 def _require(*kinds: str):  # type: ignore[no-untyped-def]

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ruralcredit_applications.api.evidence import consented_merchant
-from ruralcredit_applications.auth import OfficerCaller, SessionDep
+from ruralcredit_applications.auth import OfficerCaller
 from ruralcredit_common.contracts.decisions import DecisionMade
 from ruralcredit_common.contracts.what_if import WhatIf
 from ruralcredit_common.http import body_schema
@@ -38,12 +39,17 @@ async def _forward(request: Request, method: str, url: str, **kw: Any) -> Respon
 @router.get("/merchants/{merchant_id}/forecast", summary="A merchant's sales and collections forecast (P10/P50/P90)")
 @raises(403, 503)
 async def merchant_forecast(
-    merchant_id: str, request: Request, session: SessionDep, caller: OfficerCaller,
+    merchant_id: str, request: Request, caller: OfficerCaller,
     horizon: Annotated[int, Query(ge=1, le=365, description="days ahead")] = 90,
 ) -> Any:
     """Plot-friendly daily forecast: dates, sales and collections bands; needs the merchant's consent."""
-    consented_merchant(session, merchant_id, caller, "sales")
-    session.close()
+
+    def check() -> None:
+        # Off the event loop, and done before the call to cashflow: no connection is held across it.
+        with request.app.state.runtime.factory() as session:
+            consented_merchant(session, merchant_id, caller, "sales")
+
+    await run_in_threadpool(check)
     base = request.app.state.runtime.settings.cashflow_url
     return await _forward(request, "GET", f"{base}/v1/merchants/{merchant_id}/forecast", params={"horizon": horizon})
 

@@ -3,6 +3,7 @@ schemas and the typed models."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -31,8 +32,20 @@ def test_fixture_matches_schema_and_model(fixture: Path):
     jsonschema.validate(doc["payload"], schema)
     jsonschema.validate(doc, json.loads((export.SCHEMA_DIR / "envelope.schema.json").read_text()))
     envelope = decode(fixture.read_bytes())
-    assert envelope.bind(model).model_dump(mode="json") is not None
-    assert envelope.key == doc["payload"]["merchant_id"], "every topic is keyed by merchant_id"
+    payload = envelope.bind(model)
+    assert payload.model_dump(mode="json") is not None
+    contract = importlib.import_module(f"ruralcredit_common.contracts.{topic_and_type.split('.')[0]}")
+    assert envelope.key == contract.key(payload), "every topic is keyed by merchant_id"
+
+
+def test_a_batch_of_merchants_is_keyed_so_each_stays_on_its_own_partition():
+    from ruralcredit_common.kafka import partition_for
+
+    doc = json.loads((FIXTURES / "sales.v1__sales.daily_batch_recorded.json").read_text())
+    merchants = [m["merchant_id"] for m in doc["payload"]["merchants"]]
+    # The fixture's two merchants share a partition of a 6-partition topic, as the producer groups them.
+    assert len({partition_for(m, 6) for m in merchants}) == 1
+    assert partition_for(doc["key"], 6) == partition_for(merchants[1], 6)
 
 
 def test_every_contract_has_a_fixture():

@@ -53,6 +53,13 @@ class Api:
         })
         assert r.status_code == 201, r.text
 
+    def sales_increments(self) -> list[dict[str, Any]]:
+        """Each merchant's increments in the queued sales.v1 events (a batch event carries several)."""
+        out = []
+        for event in self.outbox("sales.v1"):
+            out += event["payload"]["merchants"] if event["type"] == "sales.daily_batch_recorded" else [event["payload"]]
+        return out
+
     def outbox(self, topic: str | None = None) -> list[dict[str, Any]]:
         with self.runtime.factory() as s:
             rows = s.scalars(select(Base.OutboxRow).order_by(Base.OutboxRow.id)).all()

@@ -41,11 +41,11 @@ def test_mixed_batch_stores_good_rows_and_reports_bad_ones(api):
     assert by_index[4]["field"] == "currency"
     assert by_index[5]["field"] == "amount"
     assert set(by_index) == {1, 2, 3, 4, 5, 6, 7}
-    events = api.outbox(sales.TOPIC)
-    assert len(events) == 1
-    day = events[0]["payload"]["days"][0]
+    [event] = api.outbox(sales.TOPIC)
+    [increments] = api.sales_increments()
+    day = increments["days"][0]
     assert day["orders"] == 2 and Decimal(day["gross_sales"]) == Decimal("150.50")
-    assert events[0]["key"] == events[0]["payload"]["merchant_id"]
+    assert event["key"] == increments["merchant_id"]
 
 
 def test_repush_is_idempotent_and_reported_as_duplicates(api):
@@ -58,7 +58,7 @@ def test_repush_is_idempotent_and_reported_as_duplicates(api):
     assert again["accepted"] == 1 and again["duplicates"] == list(range(10))
     in_batch = api.client.post("/v1/platform/orders:batch", json={"rows": [order(20), order(20)]}, headers=plat).json()
     assert in_batch["accepted"] == 1 and in_batch["duplicates"] == [1]
-    total = sum(d["orders"] for e in api.outbox(sales.TOPIC) for d in e["payload"]["days"])
+    total = sum(d["orders"] for m in api.sales_increments() for d in m["days"])
     assert total == 12, "duplicates must not be counted again downstream"
 
 
@@ -95,7 +95,7 @@ def test_refunds_and_payouts(api):
         {"payout_id": "p-1", "merchant_ref": "shop-1", "paid_at": later, "amount": "48.40"},
     ]}).json()
     assert p["accepted"] == 1 and p["duplicates"] == [1]
-    days = [d for e in api.outbox(sales.TOPIC) for d in e["payload"]["days"]]
+    days = [d for m in api.sales_increments() for d in m["days"]]
     assert sum(Decimal(d["refunds"]) for d in days) == Decimal("80.00")
     assert sum(Decimal(d["payouts"]) for d in days) == Decimal("48.40")
 
@@ -134,7 +134,26 @@ def test_the_merchants_produce_travels_with_its_sales(api):
 
     rows = [order(1, ref="farm-1"), order(2, ref="shop-1")]
     assert api.client.post("/v1/platform/orders:batch", json={"rows": rows}, headers=plat).json()["accepted"] == 2
-    produce = {e["payload"]["merchant_id"]: e["payload"].get("produce") for e in api.outbox(sales.TOPIC)}
+    produce = {m["merchant_id"]: m.get("produce") for m in api.sales_increments()}
     farm_id = api.client.get("/v1/platform/merchants/farm-1", headers=plat).json()["id"]
     assert produce.pop(farm_id) == "mango"
     assert list(produce.values()) == [None]
+
+
+def test_a_batch_over_many_merchants_is_one_event_per_partition(api):
+    from ruralcredit_common.kafka import partition_for
+
+    _, plat = api.platform("P1")
+    refs = [f"shop-{i}" for i in range(40)]
+    ids = {api.merchant(plat, ref): ref for ref in refs}
+    rows = [order(i, ref=refs[i % 40]) for i in range(200)]
+    assert api.client.post("/v1/platform/orders:batch", json={"rows": rows}, headers=plat).json()["accepted"] == 200
+    partitions = api.runtime.settings.topic_partitions
+    events = api.outbox(sales.TOPIC)
+    assert len(events) <= partitions < len(refs)
+    for event in events:
+        merchants = [m["merchant_id"] for m in event["payload"]["merchants"]]
+        assert {partition_for(m, partitions) for m in merchants} == {partition_for(event["key"], partitions)}
+    increments = api.sales_increments()
+    assert sorted(m["merchant_id"] for m in increments) == sorted(ids)
+    assert sum(d["orders"] for m in increments for d in m["days"]) == 200

@@ -167,3 +167,15 @@ def test_a_poll_that_outlasts_the_group_is_applied_once_and_the_consumer_goes_on
     thread.join(timeout=30)
     producer.close()
     engine.dispose()
+
+
+def test_partition_for_names_the_partition_the_producer_picks(broker):
+    from ruralcredit_common.kafka import partition_for
+
+    topic = unique("parts")
+    ensure_topics(broker.bootstrap, [topic], partitions=6)
+    producer = make_producer(broker.bootstrap)
+    keys = [f"mer_{i}" for i in range(40)]
+    landed = {k: producer.send(topic, key=k.encode(), value=b"x").get(timeout=10).partition for k in keys}
+    producer.close()
+    assert landed == {k: partition_for(k, 6) for k in keys}

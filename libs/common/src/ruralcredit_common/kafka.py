@@ -20,6 +20,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import CommitFailedError, TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
@@ -58,6 +59,11 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
     }
     config.update(overrides)
     return KafkaProducer(**config)
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner puts `key` on, for a topic of `partitions` partitions."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
 def broker_reachable(bootstrap: str, timeout: float = 0.5) -> bool:

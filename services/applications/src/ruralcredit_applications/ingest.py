@@ -1,8 +1,8 @@
 """Sales ingestion: store a platform's batch idempotently and queue sales.v1 increments.
 
-One sales.v1 event per merchant per batch, carrying that batch's increments by day: the
-cashflow service applies a few hundred events per batch instead of thousands of orders, and
-keying by merchant keeps each merchant's increments in order on one partition.
+Each batch becomes at most one sales.v1 event per partition, carrying the increments by day
+of the batch's merchants that hash to that partition: a batch over thousands of merchants
+costs a handful of events, and each merchant's increments stay in order on its partition.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ruralcredit_applications.domain.sales import (
 from ruralcredit_applications.orm import Base, Merchant, Order, Payout, Platform, Refund
 from ruralcredit_common.contracts import sales
 from ruralcredit_common.db import insert_new
+from ruralcredit_common.kafka import partition_for
 from ruralcredit_common.outbox import add_events
 
 PRODUCER = "applications"
@@ -87,7 +88,9 @@ def _prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime
     return checked, result
 
 
-def ingest_orders(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
+def ingest_orders(
+    session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
+) -> BatchResult:
     """Store new orders, report duplicates and bad rows, queue the daily increments."""
     checked, result = _prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
     merchants = resolve_merchants(session, platform.id, checked)
@@ -100,11 +103,13 @@ def ingest_orders(session: Session, platform: Platform, rows: list[Any], *, now:
         day = inc[merchants[r.merchant_ref]][business_day(r.sold_at)]
         day.orders += 1
         day.gross_sales += r.amount
-    _emit(session, platform, inc)
+    _emit(session, platform, inc, partitions)
     return result
 
 
-def ingest_refunds(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
+def ingest_refunds(
+    session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
+) -> BatchResult:
     """Store new refunds against the platform's own orders; a refund may not exceed what is left."""
     checked, result = _prepare(rows, RefundRow, "refunded_at", "key", now, skew)
     order_ids = {r.order_id for r in checked.valid.values()}
@@ -153,11 +158,13 @@ def ingest_refunds(session: Session, platform: Platform, rows: list[Any], *, now
         )
     result.accepted = len(new_rows)
     result.errors = checked.errors
-    _emit(session, platform, inc)
+    _emit(session, platform, inc, partitions)
     return result
 
 
-def ingest_payouts(session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta) -> BatchResult:
+def ingest_payouts(
+    session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
+) -> BatchResult:
     """Store new payouts (settlements) to the platform's merchants."""
     checked, result = _prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
     merchants = resolve_merchants(session, platform.id, checked)
@@ -168,7 +175,7 @@ def ingest_payouts(session: Session, platform: Platform, rows: list[Any], *, now
     inc = new_increments()
     for r in new:
         inc[merchants[r.merchant_ref]][business_day(r.paid_at)].payouts += r.amount
-    _emit(session, platform, inc)
+    _emit(session, platform, inc, partitions)
     return result
 
 
@@ -186,9 +193,10 @@ def _store_new(session: Session, model: Any, key: str, checked: Checked, result:
     return new
 
 
-def _emit(session: Session, platform: Platform, inc: Increments) -> None:
-    envelopes = []
+def _emit(session: Session, platform: Platform, inc: Increments, partitions: int) -> None:
+    """Queue the batch's increments: one event per partition of sales.v1 (`partitions` of them)."""
     produce = {m: p for m, p in session.execute(select(Merchant.id, Merchant.produce).where(Merchant.id.in_(list(inc))))}
+    by_partition: dict[int, list[sales.DailySalesRecorded]] = {}
     for merchant_id, days in inc.items():
         payload = sales.DailySalesRecorded(
             merchant_id=merchant_id,
@@ -202,5 +210,10 @@ def _emit(session: Session, platform: Platform, inc: Increments) -> None:
                 for d, t in sorted(days.items())
             ],
         )
-        envelopes.append(sales.event(payload, producer=PRODUCER))
+        by_partition.setdefault(partition_for(merchant_id, partitions), []).append(payload)
+    envelopes = [
+        sales.event(sales.DailySalesBatchRecorded(merchants=group[i : i + sales.MAX_MERCHANTS_PER_EVENT]), producer=PRODUCER)
+        for _, group in sorted(by_partition.items())
+        for i in range(0, len(group), sales.MAX_MERCHANTS_PER_EVENT)
+    ]
     add_events(session, Base.OutboxRow, sales.TOPIC, envelopes)

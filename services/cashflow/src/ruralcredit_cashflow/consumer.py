@@ -24,7 +24,9 @@ def make_handler(settings: Settings) -> Handler:
     def handle(session: Session, envelopes: list[RawEnvelope]) -> None:
         daily, submitted = [], []
         for envelope in envelopes:
-            if envelope.type == sales.DAILY_SALES:
+            if envelope.type == sales.DAILY_SALES_BATCH:
+                daily.extend(envelope.bind(sales.DailySalesBatchRecorded).merchants)
+            elif envelope.type == sales.DAILY_SALES:
                 daily.append(envelope.bind(sales.DailySalesRecorded))
             elif envelope.type == sales.ACCOUNT_FLOWS:
                 series.set_account_flows(session, envelope.bind(sales.AccountFlowsRecorded))

@@ -14,6 +14,7 @@ SCHEMA_DIR = Path(__file__).with_name("schemas")
 
 PAYLOADS: dict[str, type[BaseModel]] = {
     f"{sales.TOPIC}/{sales.DAILY_SALES}": sales.DailySalesRecorded,
+    f"{sales.TOPIC}/{sales.DAILY_SALES_BATCH}": sales.DailySalesBatchRecorded,
     f"{sales.TOPIC}/{sales.ACCOUNT_FLOWS}": sales.AccountFlowsRecorded,
     f"{sales.TOPIC}/{sales.PURCHASE_PLAN}": sales.PurchasePlanRecorded,
     f"{applications.TOPIC}/{applications.SUBMITTED}": applications.ApplicationSubmitted,

@@ -11,8 +11,11 @@ from ruralcredit_common.contracts._base import Money, Payload
 from ruralcredit_common.contracts.envelope import Envelope, wrap
 
 TOPIC = "sales.v1"
+# Bounds one event's size (a day of one merchant is about 200 bytes on the wire).
+MAX_MERCHANTS_PER_EVENT = 500
 VERSION = 1
 DAILY_SALES = "sales.daily_recorded"
+DAILY_SALES_BATCH = "sales.daily_batch_recorded"
 ACCOUNT_FLOWS = "sales.account_flows_recorded"
 PURCHASE_PLAN = "sales.purchase_plan_recorded"
 
@@ -42,6 +45,17 @@ class DailySalesRecorded(Payload):
     produce: str | None = Field(default=None, max_length=40)
 
 
+class DailySalesBatchRecorded(Payload):
+    """One ingested batch's increments for several merchants that share a partition.
+
+    A platform's batch names many merchants: one event per partition instead of one per
+    merchant keeps the events few however many merchants sell. Every merchant in it hashes to
+    the partition of the event's key, so each merchant's evidence stays on one partition.
+    """
+
+    merchants: list[DailySalesRecorded] = Field(min_length=1, max_length=MAX_MERCHANTS_PER_EVENT)
+
+
 class AccountFlowDay(Payload):
     """One day of a merchant's payment or bank account: money in and money out."""
 
@@ -69,13 +83,16 @@ class PurchasePlanRecorded(Payload):
     end: dt.date
 
 
-SalesEvent = DailySalesRecorded | AccountFlowsRecorded | PurchasePlanRecorded
-_TYPES: dict[type, str] = {DailySalesRecorded: DAILY_SALES, AccountFlowsRecorded: ACCOUNT_FLOWS, PurchasePlanRecorded: PURCHASE_PLAN}
+SalesEvent = DailySalesRecorded | DailySalesBatchRecorded | AccountFlowsRecorded | PurchasePlanRecorded
+_TYPES: dict[type, str] = {
+    DailySalesRecorded: DAILY_SALES, DailySalesBatchRecorded: DAILY_SALES_BATCH,
+    AccountFlowsRecorded: ACCOUNT_FLOWS, PurchasePlanRecorded: PURCHASE_PLAN,
+}
 
 
 def key(payload: SalesEvent) -> str:
-    """Partition key: one merchant's events stay in order on one partition."""
-    return payload.merchant_id
+    """Partition key: one merchant's events stay in order on one partition (a batch's merchants share one)."""
+    return payload.merchants[0].merchant_id if isinstance(payload, DailySalesBatchRecorded) else payload.merchant_id
 
 
 def event(payload: SalesEvent, *, producer: str = "applications") -> Envelope[SalesEvent]:

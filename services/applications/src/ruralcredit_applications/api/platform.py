@@ -126,7 +126,8 @@ def _ingest_once(runtime: Any, caller: Any, kind: str, ingest_fn: Callable[..., 
             if seen is not None:
                 return seen
         platform = session.get(Platform, caller.platform_id)
-        result = ingest_fn(session, platform, rows, now=utcnow(), skew=dt.timedelta(seconds=settings.clock_skew_seconds))
+        result = ingest_fn(session, platform, rows, now=utcnow(), skew=dt.timedelta(seconds=settings.clock_skew_seconds),
+                           partitions=settings.topic_partitions)
         body = result.as_dict()
         status = 200
         if idem_key:

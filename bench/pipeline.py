@@ -24,6 +24,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -392,13 +393,19 @@ def main() -> None:
     parser.add_argument("--history-days", type=int, default=365)
     parser.add_argument("--find-saturation", action="store_true", help="step the application rate up until p99 > 0.5 s")
     parser.add_argument("--step-seconds", type=float, default=30.0, help="seconds per step with --find-saturation")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and logs (their folder is printed)")
     parser.add_argument("--models", default=str(ROOT / "var" / "models"), help="models (those `make run` trains, by default)")
     args = parser.parse_args()
 
     models = Path(args.models)
     models.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
-    with tempfile.TemporaryDirectory(prefix="rc-pipeline-") as tmp, contextlib.ExitStack() as stack:
+    tmp = tempfile.mkdtemp(prefix="rc-pipeline-")
+    if args.keep:
+        print(f"databases and logs in {tmp}")
+    with contextlib.ExitStack() as stack:
+        if not args.keep:
+            stack.callback(shutil.rmtree, tmp, ignore_errors=True)
         var = Path(tmp)
         urls = {name: stack.enter_context(database("postgresql" if args.database == "postgres" else "sqlite", name, var))
                 for name in ("applications", "cashflow", "scoring")}

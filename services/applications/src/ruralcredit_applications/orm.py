@@ -179,7 +179,7 @@ class Decision(Base):
 
 
 class Override(Base):
-    """An officer's final word on a referred application, with the mandatory reason."""
+    """An officer's final word against or on the model's decision, with a reason code and the reason in words."""
 
     __tablename__ = "overrides"
     application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), primary_key=True)
@@ -187,6 +187,14 @@ class Override(Base):
     outcome: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(String(500))
     at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    # e.g. decline_to_approve: what the application was when the officer overrode it, and what it became.
+    direction: Mapped[str | None] = mapped_column(String(30))
+    model_outcome: Mapped[str | None] = mapped_column(String(10))
+    grade: Mapped[str | None] = mapped_column(String(2))
+    # The terms an officer approved on (within the product's limits); none for a decline.
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    term_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditEntry(Base):

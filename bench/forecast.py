@@ -14,10 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from ruralcredit_dev.simulator import simulate_merchants
 
-from ruralcredit_cashflow.domain.assess import assess_batch, load_forecaster
-from ruralcredit_cashflow.domain.forecast.training import cut, train_simulated
-from ruralcredit_common.simulator import simulate_merchants
+from ruralcredit_cashflow.domain.assess import assess_batch
+from ruralcredit_cashflow.model.gbm import load_forecaster
+from ruralcredit_cashflow.model.training import cut, train_simulated
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,13 +40,13 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _suite import ROOT, database
+from ruralcredit_dev.broker import free_port
+from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_applications import orm as apps_orm
 from ruralcredit_applications.domain.lifecycle import AWAITING
 from ruralcredit_cashflow import orm as cashflow_orm
-from ruralcredit_common.broker import free_port
 from ruralcredit_common.db import create_db_engine, session_factory
-from ruralcredit_common.simulator import simulate_merchants
 from ruralcredit_scoring import orm as scoring_orm
 
 TZ = dt.timezone(dt.timedelta(hours=8))

@@ -115,9 +115,8 @@ def bench_http(ctx: Context, connections: int = 32, seconds: float = 15.0, round
     from pathlib import Path
 
     import orjson
-
-    from ruralcredit_common.broker import free_port
-    from ruralcredit_common.launcher import wait_ready
+    from ruralcredit_dev.broker import free_port
+    from ruralcredit_dev.launcher import wait_ready
 
     here = Path(__file__).resolve().parent
     sys.path.insert(0, str(here))

@@ -61,7 +61,7 @@ def _start(args: list[str], log: Path, ready_url: str) -> subprocess.Popen[bytes
 @pytest.fixture(scope="module")
 def running(broker, database_url_factory, model_registry, tmp_path_factory):
     """The suite (as tests/e2e starts it) with one decided application."""
-    from ruralcredit_common import demo
+    from ruralcredit_dev import demo
 
     var = tmp_path_factory.mktemp("var")
     suite, procs = start_suite(broker, database_url_factory, model_registry, var)

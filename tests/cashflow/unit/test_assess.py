@@ -70,9 +70,10 @@ def test_rejects_nonsense():
 
 def _varied_requests(seed=3):
     """Merchants with different histories, terms, lags, account flows and plans: a poll's worth."""
+    from ruralcredit_dev.simulator import simulate_merchants
+
     from ruralcredit_cashflow.domain.assess import Request
     from ruralcredit_cashflow.domain.cashgap import AccountFlows
-    from ruralcredit_common.simulator import simulate_merchants
 
     panel = simulate_merchants(12, start=AS_OF - timedelta(days=499), n_days=500, seed=seed)
     rng = np.random.default_rng(seed)
@@ -92,7 +93,7 @@ def _varied_requests(seed=3):
 def test_many_at_once_equals_each_alone(model, tmp_path):
     """The consumer assesses a poll's applications together; each must get what it would alone."""
     from ruralcredit_cashflow.domain.assess import assess_many
-    from ruralcredit_cashflow.domain.forecast.training import train_simulated
+    from ruralcredit_cashflow.model.training import train_simulated
 
     forecaster = train_simulated(n_merchants=150, rounds=20) if model == "gbm" else None
     requests = _varied_requests()

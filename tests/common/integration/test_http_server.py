@@ -12,8 +12,8 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
+from ruralcredit_dev.broker import free_port
 
-from ruralcredit_common.broker import free_port
 from ruralcredit_common.server import MAX_HEAD_BYTES, BoundedHttpTools
 
 app = FastAPI()

@@ -8,7 +8,7 @@ from ruralcredit_scoring.model.registry import Registry
 from ruralcredit_scoring.model.scorer import Scorer
 from ruralcredit_scoring.model.train import encode, train
 
-pytest.importorskip("ruralcredit_cashflow.loan_book")
+pytest.importorskip("ruralcredit_cashflow.model.simulated_loans")
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_cashflow import series as store
 from ruralcredit_cashflow.domain import cashgap
-from ruralcredit_cashflow.domain.assess import Assessment, Request, assess_many, load_forecaster
+from ruralcredit_cashflow.domain.assess import Assessment, Request, assess_many
 from ruralcredit_cashflow.domain.forecast.base import Forecaster
 from ruralcredit_cashflow.domain.series import DailySeries
+from ruralcredit_cashflow.model.gbm import load_forecaster
 from ruralcredit_cashflow.orm import PurchasePlan
 from ruralcredit_cashflow.settings import Settings
 from ruralcredit_common import calendar as cal

@@ -16,14 +16,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 import numpy as np
+from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_cashflow.domain import settlement as st
 from ruralcredit_cashflow.domain.forecast import profile as prof
 from ruralcredit_cashflow.domain.forecast.base import SalesForecast, SeasonalNaive, SeasonalProfile
 from ruralcredit_cashflow.domain.forecast.collections import CollectionForecast, forecast_collections
-from ruralcredit_cashflow.domain.forecast.training import random_windows, train_simulated
+from ruralcredit_cashflow.model.training import random_windows, train_simulated
 from ruralcredit_common import calendar as cal
-from ruralcredit_common.simulator import simulate_merchants
 
 HORIZONS = (15, 30, 90)
 CANDIDATES = ("seasonal_profile", "global_gbm")
@@ -115,7 +115,7 @@ def run_backtest(
     w = random_windows(panel, 1, H, np.random.default_rng(seed))
     progress(f"simulated {n_merchants} merchants ({time.perf_counter() - t0:.1f}s)")
     if model_path:
-        from ruralcredit_cashflow.domain.forecast.gbm import GlobalGBM
+        from ruralcredit_cashflow.model.gbm import GlobalGBM
 
         gbm = GlobalGBM.load(model_path)
     else:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from ruralcredit_cashflow import api, consumer
 from ruralcredit_cashflow.assessment import forecaster
-from ruralcredit_cashflow.domain.forecast.training import train_simulated
+from ruralcredit_cashflow.model.training import train_simulated
 from ruralcredit_cashflow.orm import Base
 from ruralcredit_cashflow.settings import Settings, get_settings
 from ruralcredit_common import http

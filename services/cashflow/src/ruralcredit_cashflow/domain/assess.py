@@ -10,7 +10,6 @@ import functools
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 
@@ -21,15 +20,6 @@ from ruralcredit_cashflow.domain.forecast.collections import CollectionForecast,
 from ruralcredit_cashflow.domain.series import DailySeries, SeriesBatch, stack
 
 MAX_HORIZON = 365
-
-
-def load_forecaster(path: str | Path | None = None) -> Forecaster:
-    """The backtest's winner (global LightGBM) from its artefact; the seasonal profile without one."""
-    if path is None:
-        return SeasonalProfile()
-    from ruralcredit_cashflow.domain.forecast.gbm import GlobalGBM
-
-    return GlobalGBM.load(path)
 
 
 @dataclass

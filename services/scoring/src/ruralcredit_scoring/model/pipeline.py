@@ -24,7 +24,7 @@ def spec_from_simulator(sim_spec: Mapping) -> FeatureSpec:
 
 def simulated_book(n_loans: int, seed: int, progress: Log | None = None, forecast_model: str | None = None) -> tuple[pd.DataFrame, FeatureSpec]:
     """A loan book from the portfolio simulator, its features computed with the service's forecaster."""
-    from ruralcredit_cashflow.loan_book import simulate_loan_book
+    from ruralcredit_cashflow.model.simulated_loans import simulate_loan_book
 
     frame, sim_spec = simulate_loan_book(n_loans, seed, progress=progress, model_path=forecast_model)
     return frame, spec_from_simulator(sim_spec)

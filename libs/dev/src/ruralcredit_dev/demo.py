@@ -50,7 +50,7 @@ def _ok(r: httpx.Response) -> Any:
 
 def simulated_merchant(kind: str, days: int, seed_value: int, today: dt.date) -> Any:
     """The first simulated merchant of `kind` from `seed_value` on, over the `days` before today."""
-    from ruralcredit_common.simulator import KINDS, simulate_merchants
+    from ruralcredit_dev.simulator import KINDS, simulate_merchants
 
     start = today - dt.timedelta(days=days)
     for s in range(seed_value, seed_value + 500):

@@ -52,9 +52,9 @@ from datetime import date
 
 import numpy as np
 
-from ruralcredit_common.simulator.loans import LoanOutcomes, loan_outcomes
-from ruralcredit_common.simulator.merchants import KINDS, MerchantParams, draw_params, draw_sales
-from ruralcredit_common.simulator.settlement import SettlementParams, draw_settlement, settle
+from ruralcredit_dev.simulator.loans import LoanOutcomes, loan_outcomes
+from ruralcredit_dev.simulator.merchants import KINDS, MerchantParams, draw_params, draw_sales
+from ruralcredit_dev.simulator.settlement import SettlementParams, draw_settlement, settle
 
 __all__ = ["KINDS", "LoanOutcomes", "MerchantPanel", "loan_outcomes", "simulate_merchants"]
 

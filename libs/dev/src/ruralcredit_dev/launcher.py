@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 
-from ruralcredit_common.broker import LocalBroker
 from ruralcredit_common.contracts import ALL_TOPICS
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.kafka import ensure_topics
+from ruralcredit_dev.broker import LocalBroker
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def up(
                                               env=consumer_env(envs[spec.name], spec, metrics_port), stdout=log, stderr=log))
                 print(f"  {spec.name:<12} consumer {k + 1} started, metrics at http://127.0.0.1:{metrics_port}/metrics", flush=True)
         if seed_demo:
-            from ruralcredit_common.demo import seed
+            from ruralcredit_dev.demo import seed
 
             keys = seed(services[0].url, admin_key, var / "demo-keys.json")
             print(f"demo API keys (header X-API-Key; also in {var / 'demo-keys.json'}):")

@@ -4,18 +4,18 @@ from datetime import date
 
 import numpy as np
 import pytest
+from ruralcredit_dev.simulator import simulate_merchants
 
-from ruralcredit_cashflow import loan_book
 from ruralcredit_cashflow.domain.assess import assess
-from ruralcredit_cashflow.domain.forecast.training import category_of
 from ruralcredit_cashflow.domain.series import DailySeries
+from ruralcredit_cashflow.model import simulated_loans
+from ruralcredit_cashflow.model.training import category_of
 from ruralcredit_common import calendar as cal
-from ruralcredit_common.simulator import simulate_merchants
 
 
 @pytest.fixture(scope="module")
 def book():
-    return loan_book.simulate_loan_book(600, seed=5)
+    return simulated_loans.simulate_loan_book(600, seed=5)
 
 
 def test_columns_outcomes_and_spec(book):
@@ -29,14 +29,14 @@ def test_columns_outcomes_and_spec(book):
 
 
 def test_same_seed_same_book():
-    a, _ = loan_book.simulate_loan_book(50, seed=9)
-    b, _ = loan_book.simulate_loan_book(50, seed=9)
+    a, _ = simulated_loans.simulate_loan_book(50, seed=9)
+    b, _ = simulated_loans.simulate_loan_book(50, seed=9)
     assert a.equals(b)
 
 
 def test_features_equal_the_service_path_for_one_merchant(book):
     df, spec = book
-    panel = simulate_merchants(loan_book.merchants_for(600), start=date(2022, 1, 1), n_days=loan_book.SIM_DAYS, seed=5)
+    panel = simulate_merchants(simulated_loans.merchants_for(600), start=date(2022, 1, 1), n_days=simulated_loans.SIM_DAYS, seed=5)
     cats = category_of(panel)
     for i in (0, 17, 333):
         row = df.iloc[i]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, ndtr
 
-from ruralcredit_common.simulator.merchants import REGIME_PHI
+from ruralcredit_dev.simulator.merchants import REGIME_PHI
 
 CAPACITY = 0.5  # share of collections a merchant can put towards the loan (stock, living costs)
 # unforeseeable shocks (illness, flood, platform ban) per year; about 1% a year for the

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ruralcredit_cashflow.domain.forecast import profile as prof
-from ruralcredit_cashflow.domain.forecast.base import QUANTILES, SalesForecast
+from ruralcredit_cashflow.domain.forecast.base import QUANTILES, Forecaster, SalesForecast, SeasonalProfile
 from ruralcredit_cashflow.domain.series import SeriesBatch
 from ruralcredit_common import calendar as cal
 
@@ -160,3 +160,10 @@ def fit(batch: SeriesBatch, future: np.ndarray, *, rounds: int = 250, days_per_r
         params = {**PARAMS, "objective": "quantile", "alpha": q, "seed": seed}
         boosters.append(lgb.train(params, lgb.Dataset(X, y, feature_name=list(FEATURES), free_raw_data=False), rounds))
     return GlobalGBM(boosters, {"rows": len(y), "rounds": rounds, "seed": seed})
+
+
+def load_forecaster(path: str | Path | None = None) -> Forecaster:
+    """The backtest's winner (global LightGBM) from its artefact; the seasonal profile without one."""
+    if path is None:
+        return SeasonalProfile()
+    return GlobalGBM.load(path)

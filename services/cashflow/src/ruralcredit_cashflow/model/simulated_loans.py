@@ -3,7 +3,7 @@
 Each loan: a simulated merchant, an application at a random date with at least 30 days of
 history, a term, an amount sized around what its recent sales could repay, features from
 exactly the code the service runs (``domain.assess.assess_batch``), and the simulator's
-ground truth (``true_pd``, ``defaulted``; mechanism in ``ruralcredit_common.simulator``).
+ground truth (``true_pd``, ``defaulted``; mechanism in ``ruralcredit_dev.simulator``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ruralcredit_dev.simulator import KINDS, loan_outcomes, simulate_merchants
 
-from ruralcredit_cashflow.domain.assess import assess_batch, load_forecaster
+from ruralcredit_cashflow.domain.assess import assess_batch
 from ruralcredit_cashflow.domain.features import FEATURE_NAMES, FEATURES
 from ruralcredit_cashflow.domain.forecast.base import Forecaster
-from ruralcredit_cashflow.domain.forecast.training import cut
-from ruralcredit_common.simulator import KINDS, loan_outcomes, simulate_merchants
+from ruralcredit_cashflow.model.gbm import load_forecaster
+from ruralcredit_cashflow.model.training import cut
 
 TERMS = np.array([30, 60, 90, 120])
 TERM_SHARES = np.array([0.25, 0.3, 0.3, 0.15])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ruralcredit_common.contracts import applications, cashflow, decisions, sales
+from ruralcredit_common.contracts import applications, cashflow, decisions, loans, sales
 from ruralcredit_common.contracts.envelope import RawEnvelope
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
@@ -20,6 +20,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     f"{applications.TOPIC}/{applications.SUBMITTED}": applications.ApplicationSubmitted,
     f"{cashflow.TOPIC}/{cashflow.ASSESSED}": cashflow.CashflowAssessed,
     f"{decisions.TOPIC}/{decisions.MADE}": decisions.DecisionMade,
+    **{f"{loans.TOPIC}/{kind}": model for kind, model in loans.PAYLOADS.items()},
     "envelope": RawEnvelope,
 }
 

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ruralcredit_dev.broker import LocalBroker, free_port
-from ruralcredit_dev.launcher import wait_ready
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ruralcredit_common.contracts import ALL_TOPICS
 from ruralcredit_common.kafka import ensure_topics
+from ruralcredit_dev.broker import LocalBroker, free_port
+from ruralcredit_dev.launcher import wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 

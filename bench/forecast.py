@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_cashflow.domain.assess import assess_batch
 from ruralcredit_cashflow.model.gbm import load_forecaster
 from ruralcredit_cashflow.model.training import cut, train_simulated
+from ruralcredit_dev.simulator import simulate_merchants
 
 
 def main(argv: list[str] | None = None) -> int:

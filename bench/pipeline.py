@@ -40,13 +40,13 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _suite import ROOT, database
-from ruralcredit_dev.broker import free_port
-from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_applications import orm as apps_orm
 from ruralcredit_applications.domain.lifecycle import AWAITING
 from ruralcredit_cashflow import orm as cashflow_orm
 from ruralcredit_common.db import create_db_engine, session_factory
+from ruralcredit_dev.broker import free_port
+from ruralcredit_dev.simulator import simulate_merchants
 from ruralcredit_scoring import orm as scoring_orm
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -313,8 +313,8 @@ def timings(suite: Suite, ids: list[str]) -> dict:
                 out[app_id] = {"submitted": created, "status": status, "recorded": recorded}
         with suite.sessions["cashflow"]() as s:
             for app_id, received, stored in s.execute(
-                select(cashflow_orm.Assessment.application_id, cashflow_orm.Assessment.received_at, cashflow_orm.Assessment.created_at)
-                .where(cashflow_orm.Assessment.application_id.in_(chunk))
+                select(cashflow_orm.AssessmentRecord.application_id, cashflow_orm.AssessmentRecord.received_at, cashflow_orm.AssessmentRecord.created_at)
+                .where(cashflow_orm.AssessmentRecord.application_id.in_(chunk))
             ):
                 out[app_id].update(cf_received=received, cf_stored=stored)
         with suite.sessions["scoring"]() as s:

@@ -115,6 +115,7 @@ def bench_http(ctx: Context, connections: int = 32, seconds: float = 15.0, round
     from pathlib import Path
 
     import orjson
+
     from ruralcredit_dev.broker import free_port
     from ruralcredit_dev.launcher import wait_ready
 

@@ -8,9 +8,10 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from ruralcredit_dev.broker import LocalBroker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from ruralcredit_dev.broker import LocalBroker
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from ruralcredit_dev.demo import sales_rows
 from sqlalchemy import create_engine, text
 
+from ruralcredit_dev.demo import sales_rows
 from tests.support import unique, wait_for
 
 pytestmark = pytest.mark.slow

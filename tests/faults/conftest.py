@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from ruralcredit_dev.broker import LocalBroker
 
+from ruralcredit_dev.broker import LocalBroker
 from tests.support.load import Tenants, seed_tenants
 from tests.support.suite import ROOM_FOR_RESTARTS, Suite, start_suite
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from ruralcredit_dev.broker import LocalBroker
 
+from ruralcredit_dev.broker import LocalBroker
 from tests.support import wait_for
 from tests.support.load import Load, assert_each_decided_once, assert_orders_once, seed_tenants
 from tests.support.suite import ROOM_FOR_RESTARTS, Suite, start_suite

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from ruralcredit_dev.demo import sales_rows
 
 from ruralcredit_common.settings import ServiceSettings
+from ruralcredit_dev.demo import sales_rows
 from tests.support import wait_for
 from tests.support.suite import Suite, start_suite, stop_suite, train_registry
 

@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from ruralcredit_dev.demo import sales_rows
 from sqlalchemy import create_engine, text
 
+from ruralcredit_dev.demo import sales_rows
 from tests.support import unique, wait_for
 from tests.support.suite import Suite
 

@@ -11,11 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruralcredit_dev.broker import free_port
-from ruralcredit_dev.launcher import SERVICES, ServiceSpec, service_env, wait_ready
-
 from ruralcredit_common.contracts import ALL_TOPICS
 from ruralcredit_common.kafka import ensure_topics
+from ruralcredit_dev.broker import free_port
+from ruralcredit_dev.launcher import SERVICES, ServiceSpec, service_env, wait_ready
 from tests.support import unique
 
 ADMIN_KEY = "e2e-admin-key-0001"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ruralcredit_cashflow import series as store
+from ruralcredit_cashflow import store
 from ruralcredit_cashflow.bootstrap import build
 from ruralcredit_cashflow.settings import Settings
 from ruralcredit_common.contracts import sales

@@ -70,10 +70,9 @@ def test_rejects_nonsense():
 
 def _varied_requests(seed=3):
     """Merchants with different histories, terms, lags, account flows and plans: a poll's worth."""
-    from ruralcredit_dev.simulator import simulate_merchants
-
     from ruralcredit_cashflow.domain.assess import Request
     from ruralcredit_cashflow.domain.cashgap import AccountFlows
+    from ruralcredit_dev.simulator import simulate_merchants
 
     panel = simulate_merchants(12, start=AS_OF - timedelta(days=499), n_days=500, seed=seed)
     rng = np.random.default_rng(seed)

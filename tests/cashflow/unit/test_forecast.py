@@ -4,12 +4,12 @@ from datetime import date
 
 import numpy as np
 import pytest
-from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_cashflow.domain.forecast.base import SeasonalNaive, SeasonalProfile
 from ruralcredit_cashflow.domain.series import DailySeries, stack
 from ruralcredit_cashflow.model.gbm import GlobalGBM
 from ruralcredit_cashflow.model.training import cut, train_simulated
+from ruralcredit_dev.simulator import simulate_merchants
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ from datetime import date
 
 import numpy as np
 import pytest
-from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_cashflow.domain import settlement as st
 from ruralcredit_cashflow.domain.series import DailySeries, stack
 from ruralcredit_cashflow.model.training import cut
+from ruralcredit_dev.simulator import simulate_merchants
 
 
 def test_declared_lag_shifts_collections_and_nets_fees_and_refunds():

@@ -4,13 +4,13 @@ from datetime import date
 
 import numpy as np
 import pytest
-from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_cashflow.domain.assess import assess
 from ruralcredit_cashflow.domain.series import DailySeries
 from ruralcredit_cashflow.model import simulated_loans
 from ruralcredit_cashflow.model.training import category_of
 from ruralcredit_common import calendar as cal
+from ruralcredit_dev.simulator import simulate_merchants
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
-from ruralcredit_dev.broker import free_port
 
 from ruralcredit_common.server import MAX_HEAD_BYTES, BoundedHttpTools
+from ruralcredit_dev.broker import free_port
 
 app = FastAPI()
 

@@ -4,9 +4,9 @@ import time
 from datetime import date
 
 import numpy as np
-from ruralcredit_dev.simulator import loan_outcomes, simulate_merchants
 
 from ruralcredit_common import calendar as cal
+from ruralcredit_dev.simulator import loan_outcomes, simulate_merchants
 
 
 def test_same_seed_same_panel_other_seed_other_panel():

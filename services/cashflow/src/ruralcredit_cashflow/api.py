@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from ruralcredit_cashflow import series as store
+from ruralcredit_cashflow import store
 from ruralcredit_cashflow.assessment import BUSINESS_TZ, forecaster, history
 from ruralcredit_cashflow.domain.assess import assess
 from ruralcredit_common.http import internal_caller

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.orm import Session
 
-from ruralcredit_cashflow import series as store
+from ruralcredit_cashflow import store
 from ruralcredit_cashflow.domain import cashgap
 from ruralcredit_cashflow.domain.assess import Assessment, Request, assess_many
 from ruralcredit_cashflow.domain.forecast.base import Forecaster

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 import numpy as np
-from ruralcredit_dev.simulator import simulate_merchants
 
 from ruralcredit_cashflow.domain import settlement as st
 from ruralcredit_cashflow.domain.forecast import profile as prof
@@ -24,6 +23,7 @@ from ruralcredit_cashflow.domain.forecast.base import SalesForecast, SeasonalNai
 from ruralcredit_cashflow.domain.forecast.collections import CollectionForecast, forecast_collections
 from ruralcredit_cashflow.model.training import random_windows, train_simulated
 from ruralcredit_common import calendar as cal
+from ruralcredit_dev.simulator import simulate_merchants
 
 HORIZONS = (15, 30, 90)
 CANDIDATES = ("seasonal_profile", "global_gbm")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ruralcredit_cashflow import series
+from ruralcredit_cashflow import store
 from ruralcredit_cashflow.assessment import assess_applications
-from ruralcredit_cashflow.orm import Assessment, Base
+from ruralcredit_cashflow.orm import AssessmentRecord, Base
 from ruralcredit_cashflow.settings import Settings
 from ruralcredit_common.contracts import applications, cashflow, sales
 from ruralcredit_common.contracts.envelope import RawEnvelope
@@ -29,13 +29,13 @@ def make_handler(settings: Settings) -> Handler:
             elif envelope.type == sales.DAILY_SALES:
                 daily.append(envelope.bind(sales.DailySalesRecorded))
             elif envelope.type == sales.ACCOUNT_FLOWS:
-                series.set_account_flows(session, envelope.bind(sales.AccountFlowsRecorded))
+                store.set_account_flows(session, envelope.bind(sales.AccountFlowsRecorded))
             elif envelope.type == sales.PURCHASE_PLAN:
-                series.set_purchase_plan(session, envelope.bind(sales.PurchasePlanRecorded))
+                store.set_purchase_plan(session, envelope.bind(sales.PurchasePlanRecorded))
             elif envelope.type == applications.SUBMITTED:
                 submitted.append(envelope.bind(applications.ApplicationSubmitted))
         # Sales first: an application in the same poll is assessed on everything received.
-        series.add_daily_sales(session, daily)
+        store.add_daily_sales(session, daily)
         _assess(session, submitted, settings)
 
     return handle
@@ -44,13 +44,13 @@ def make_handler(settings: Settings) -> Handler:
 def _assess(session: Session, submitted: list[applications.ApplicationSubmitted], settings: Settings) -> None:
     """Assess a poll's new applications together and queue their cashflow.v1 events."""
     ids = [a.application_id for a in submitted]
-    done = set(session.scalars(select(Assessment.application_id).where(Assessment.application_id.in_(ids)))) if ids else set()
+    done = set(session.scalars(select(AssessmentRecord.application_id).where(AssessmentRecord.application_id.in_(ids)))) if ids else set()
     fresh = list({a.application_id: a for a in submitted if a.application_id not in done}.values())
     if not fresh:
         return
     received = received_at(session)
     payloads = assess_applications(session, fresh, settings)
-    session.execute(insert(Assessment), [
+    session.execute(insert(AssessmentRecord), [
         {"application_id": a.application_id, "merchant_id": a.merchant_id, "payload": p.model_dump(mode="json"),
          "received_at": received, "created_at": utcnow()}
         for a, p in zip(fresh, payloads, strict=True)

@@ -61,7 +61,7 @@ class PurchasePlan(Base):
     end: Mapped[dt.date] = mapped_column(Date)
 
 
-class Assessment(Base):
+class AssessmentRecord(Base):
     """The cashflow.v1 payload computed for an application, kept for audit and re-emission."""
 
     __tablename__ = "assessments"

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ruralcredit_dev.simulator import KINDS, loan_outcomes, simulate_merchants
 
 from ruralcredit_cashflow.domain.assess import assess_batch
 from ruralcredit_cashflow.domain.features import FEATURE_NAMES, FEATURES
 from ruralcredit_cashflow.domain.forecast.base import Forecaster
 from ruralcredit_cashflow.model.gbm import load_forecaster
 from ruralcredit_cashflow.model.training import cut
+from ruralcredit_dev.simulator import KINDS, loan_outcomes, simulate_merchants
 
 TERMS = np.array([30, 60, 90, 120])
 TERM_SHARES = np.array([0.25, 0.3, 0.3, 0.15])

@@ -67,9 +67,8 @@ def random_windows(panel, per_merchant: int, horizon: int, rng: np.random.Genera
 
 def train_simulated(path: str | Path | None = None, *, n_merchants: int = 5000, seed: int = 7, rounds: int = 150):
     """Train the global model on simulated merchants; save it to ``path`` if given."""
-    from ruralcredit_dev.simulator import simulate_merchants
-
     from ruralcredit_cashflow.model import gbm
+    from ruralcredit_dev.simulator import simulate_merchants
 
     panel = simulate_merchants(n_merchants, start=date(2020, 1, 1), n_days=1300, seed=seed)
     w = random_windows(panel, 3, gbm.MAX_H, np.random.default_rng(seed))

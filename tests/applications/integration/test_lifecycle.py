@@ -10,10 +10,10 @@ from ruralcredit_common.contracts import decisions
 from ruralcredit_common.contracts.envelope import decode, encode
 
 
-def decide(api, app_id: str, merchant_id: str, outcome: str) -> None:
+def decide(api, app_id: str, merchant_id: str, outcome: str, grade: str = "B") -> None:
     """Apply a decisions.v1 event with the service's own consumer handler."""
     payload = decisions.DecisionMade(
-        application_id=app_id, merchant_id=merchant_id, outcome=outcome, pd=0.031, grade="B",
+        application_id=app_id, merchant_id=merchant_id, outcome=outcome, pd=0.031, grade=grade,
         limit="20000.00" if outcome != "decline" else "0.00", term_days=90, rate=None, model_version="m-test-1",
         policy_version="p-1", policy_rule="pd_between_bands" if outcome == "refer" else None,
         decided_at=dt.datetime.now(dt.UTC),
@@ -63,15 +63,15 @@ def test_referral_overridden_by_officer_keeps_model_decision_and_audits(api):
     decide(api, app_id, merchant, "refer")  # a redelivered decision changes nothing
     got = api.client.get(f"/v1/applications/{app_id}", headers=officer).json()
     assert got["status"] == "referred" and got["decision"]["outcome"] == "refer" and got["grade"] == "B"
-    no_reason = api.client.post(f"/v1/applications/{app_id}/override", headers=officer, json={"outcome": "approve"})
+    no_reason = api.client.post(f"/v1/applications/{app_id}/override", headers=officer, json={"outcome": "approve", "reason_code": "purchase_contract"})
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    r = api.client.post(f"/v1/applications/{app_id}/override", headers=officer, json={"outcome": "approve", "reason": "visited the orchard; harvest contract signed"})
+    r = api.client.post(f"/v1/applications/{app_id}/override", headers=officer, json={"outcome": "approve", "reason_code": "purchase_contract", "reason": "visited the orchard; harvest contract signed"})
     assert r.status_code == 200
     got = r.json()
     assert got["status"] == "approved"
     assert got["decision"]["outcome"] == "refer", "the model's decision is kept beside the override"
     assert got["override"]["reason"].startswith("visited")
-    again = api.client.post(f"/v1/applications/{app_id}/override", headers=officer, json={"outcome": "decline", "reason": "changed my mind"})
+    again = api.client.post(f"/v1/applications/{app_id}/override", headers=officer, json={"outcome": "decline", "reason_code": "other", "reason": "changed my mind"})
     assert again.status_code == 409
     audit = api.client.get(f"/v1/applications/{app_id}/audit", headers=officer).json()
     actions = [a["action"] for a in audit]
@@ -92,7 +92,8 @@ def test_approve_and_decline_and_withdraw(api):
     decide(api, withdrawn, merchant, "approve")
     status = {a["id"]: a["status"] for a in api.client.get("/v1/applications", headers=officer).json()["items"]}
     assert status == {approved: "approved", declined: "declined", withdrawn: "withdrawn"}
-    assert api.client.post(f"/v1/applications/{declined}/override", headers=officer, json={"outcome": "approve", "reason": "not allowed here"}).status_code == 409
+    over = {"outcome": "approve", "reason_code": "other", "reason": "not allowed here"}
+    assert api.client.post(f"/v1/applications/{withdrawn}/override", headers=officer, json=over).status_code == 409
 
 
 def test_list_filters_and_cursor_pagination(api):

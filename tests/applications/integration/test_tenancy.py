@@ -95,7 +95,7 @@ def test_officer_cannot_withdraw_another_institutions_application(api):
 def test_officer_cannot_override_another_institutions_application(api):
     bank1, bank2, app_id, merchant = _officers_and_application(api)
     decide(api, app_id, merchant, "refer")
-    r = api.client.post(f"/v1/applications/{app_id}/override", headers=bank2, json={"outcome": "approve", "reason": "looks fine to me"})
+    r = api.client.post(f"/v1/applications/{app_id}/override", headers=bank2, json={"outcome": "approve", "reason_code": "other", "reason": "looks fine to me"})
     assert r.status_code == 404
     assert api.client.get(f"/v1/applications/{app_id}", headers=bank1).json()["status"] == "referred"
 

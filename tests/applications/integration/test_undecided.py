@@ -84,7 +84,7 @@ def test_a_dead_letter_refers_the_application_and_a_late_decision_changes_nothin
     assert _referred("scoring") == before + 1
 
     # The officer declines; then the decision arrives after all (a replayed dead letter).
-    r = live.client.post(f"/v1/applications/{app['id']}/override", headers=officer, json={"outcome": "decline", "reason": "shop closed on visit"})
+    r = live.client.post(f"/v1/applications/{app['id']}/override", headers=officer, json={"outcome": "decline", "reason_code": "business_closed", "reason": "shop closed on visit"})
     assert r.status_code == 200
     decide(live, app["id"], merchant, "approve")
     got = live.client.get(f"/v1/applications/{app['id']}", headers=officer).json()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ruralcredit_applications.domain import lifecycle
+from ruralcredit_applications.domain import lifecycle, overrides
 from ruralcredit_applications.orm import Application, AuditEntry, Base, Consent, Decision, Merchant, Override
 from ruralcredit_common.contracts import applications as applications_v1
 from ruralcredit_common.contracts import dead_letters
@@ -32,9 +32,10 @@ def audit(session: Session, app: Application, actor: str, action: str, detail: d
     session.add(AuditEntry(application_id=app.id, actor=actor, action=action, detail=detail, model_version=model_version))
 
 
-def _move(session: Session, app: Application, new: str, actor: str, detail: dict[str, Any], model_version: str | None = None) -> None:
+def _move(session: Session, app: Application, new: str, actor: str, detail: dict[str, Any],
+          model_version: str | None = None, *, override: bool = False) -> None:
     try:
-        lifecycle.check(app.status, new)
+        lifecycle.check(app.status, new, override=override)
     except lifecycle.TransitionError as exc:
         raise NotAllowed(str(exc)) from None
     audit(session, app, actor, f"status:{new}", {"from": app.status, **detail}, model_version)
@@ -156,14 +157,44 @@ def oldest_undecided(session: Session) -> dt.datetime | None:
     return session.scalar(select(func.min(Application.created_at)).where(Application.status.in_(lifecycle.AWAITING)))
 
 
-def override(session: Session, app: Application, *, officer_id: str, outcome: str, reason: str) -> None:
-    """An officer approves or declines a referred application; the model's decision stays."""
-    if app.status != lifecycle.REFERRED:
-        raise NotAllowed(f"only a referred application can be overridden; this one is {app.status}")
+def override(
+    session: Session, app: Application, *, officer_id: str, outcome: str, reason_code: str, reason: str,
+    limits: overrides.ProductLimits, amount: Decimal | None = None, term_days: int | None = None,
+) -> Override:
+    """An officer approves or declines against or beside the model, once, within the product's limits.
+
+    The model's decision stays as it was made; the override, its direction and grounds go beside
+    it and into the audit trail. Raises NotAllowed for an application in the wrong state, and
+    overrides.OverrideRefused (naming the field) for grounds or terms the rules refuse.
+    """
+    if (earlier := session.get(Override, app.id)) is not None:
+        raise NotAllowed(f"this application was already overridden ({earlier.direction or earlier.outcome})")
+    try:
+        direction = overrides.direction(app.status, outcome)
+    except overrides.OverrideRefused as exc:
+        raise NotAllowed(str(exc)) from None
+    overrides.check_reason(outcome, reason_code)
+    overrides.check_terms(outcome, amount, term_days)
     decision = session.get(Decision, app.id)
-    session.add(Override(application_id=app.id, officer_id=officer_id, outcome=outcome, reason=reason))
-    _move(session, app, lifecycle.OUTCOME_STATUS[outcome], officer_id, {"override": True, "reason": reason},
-          decision.model_version if decision else None)
+    terms: tuple[Decimal | None, int | None] = (None, None)
+    if outcome == overrides.APPROVE:
+        proposed = decision.payload if decision else {}
+        terms = overrides.approved_terms(
+            limits, requested_amount=app.amount, requested_term=app.term_days,
+            proposed_amount=Decimal(proposed.get("limit") or 0) or None, proposed_term=proposed.get("term_days") or None,
+            amount=amount, term_days=term_days,
+        )
+    row = Override(
+        application_id=app.id, officer_id=officer_id, outcome=outcome, reason=reason, reason_code=reason_code,
+        direction=direction, model_outcome=decision.outcome if decision else None, grade=app.grade,
+        amount=terms[0], term_days=terms[1],
+    )
+    session.add(row)
+    _move(session, app, lifecycle.OUTCOME_STATUS[outcome], officer_id, {
+        "override": True, "direction": direction, "reason_code": reason_code, "reason": reason,
+        "model_outcome": row.model_outcome, "amount": None if terms[0] is None else str(terms[0]), "term_days": terms[1],
+    }, decision.model_version if decision else None, override=True)
+    return row
 
 
 def withdraw(session: Session, app: Application, *, actor: str) -> None:

@@ -1,4 +1,4 @@
-"""Applications metrics: how long officers wait for decisions, and what the suite could not decide."""
+"""Applications metrics: how long officers wait for decisions, what the suite could not decide, and overrides."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from ruralcredit_applications.domain.overrides import DIRECTIONS
 from ruralcredit_common.db import utcnow
 
 # The promise is a decision within a second; the upper buckets show how far a bad hour strays.
@@ -25,6 +26,23 @@ REFERRED_UNDECIDED = Counter(
 STAGES = ("cashflow", "scoring", "applications", "deadline")
 for _stage in STAGES:
     REFERRED_UNDECIDED.labels(_stage)
+
+
+OVERRIDES = Counter(
+    "ruralcredit_overrides_total",
+    "Officers' overrides of the model's decision, by direction (e.g. decline_to_approve) and the model's grade",
+    ["direction", "grade"],
+)
+# "none": an application referred before the model graded it.
+GRADES = ("A", "B", "C", "D", "E", "none")
+for _direction in DIRECTIONS:
+    for _grade in GRADES:
+        OVERRIDES.labels(_direction, _grade)
+
+
+def overridden(direction: str, grade: str | None) -> None:
+    """Count one override; divided by ruralcredit_decisions_total it is the override rate."""
+    OVERRIDES.labels(direction, grade or "none").inc()
 
 
 def observe_decided(submitted_at: dt.datetime, recorded_at: dt.datetime | None) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from ruralcredit_applications.domain.overrides import APPROVE_REASONS, DECLINE_REASONS, REASON_CODES
 from ruralcredit_common.calendar import CATEGORIES
 from ruralcredit_common.contracts.what_if import MAX_AMOUNT
 from ruralcredit_common.inputs import Day, Moment, integer, money, text
@@ -156,9 +157,32 @@ class ApplicationIn(_In):
 
 class OverrideIn(_In):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "outcome": "approve", "reason": "Visited the orchard; a signed purchase contract with the county co-op covers the repayment"}]})
+        "outcome": "approve", "reason_code": "purchase_contract",
+        "reason": "Visited the orchard; a signed purchase contract with the county co-op covers the repayment",
+        "amount": "20000.00", "term_days": 90}]})
     outcome: Literal["approve", "decline"]
+    reason_code: Literal[REASON_CODES] = Field(  # type: ignore[valid-type]
+        description="The ground, from a fixed list: " + "; ".join(f"{k}: {v}" for k, v in {**APPROVE_REASONS, **DECLINE_REASONS}.items())
+        + "; other: explained in `reason`. A ground to approve cannot decline, and the other way round.")
     reason: text(5, 500, lines=True)  # type: ignore[valid-type]
+    amount: money(MAX_AMOUNT) | None = Field(  # type: ignore[valid-type]
+        default=None, description="approve only: the amount lent; by default the model's proposed limit, else the amount requested. "
+        "Never above the amount requested or the product maximum (422 otherwise)")
+    term_days: integer(7, 365) | None = Field(  # type: ignore[valid-type]
+        default=None, description="approve only: the term; by default the model's, else the one requested; within the product's term range")
+
+
+class OverrideOut(BaseModel):
+    officer_id: str
+    outcome: str
+    direction: str | None = Field(description="what the application was and what the officer made it, e.g. decline_to_approve")
+    reason_code: str | None
+    reason: str
+    model_outcome: str | None = Field(description="the model's decision, kept as it was made")
+    grade: str | None
+    amount: Decimal | None = Field(description="the amount approved on, for an approval")
+    term_days: int | None
+    at: dt.datetime
 
 
 class ApplicationOut(BaseModel):
@@ -174,7 +198,7 @@ class ApplicationOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     decision: dict[str, Any] | None = None
-    override: dict[str, Any] | None = None
+    override: OverrideOut | None = None
 
 
 class ApplicationPage(BaseModel):

@@ -10,10 +10,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_, select
 
 from ruralcredit_applications import applications as cases
+from ruralcredit_applications import metrics
 from ruralcredit_applications.api.evidence import consented_merchant
 from ruralcredit_applications.api.platform import merchant_out
 from ruralcredit_applications.auth import OfficerCaller, PlatformOrOfficer, SessionDep
 from ruralcredit_applications.domain.lifecycle import STATUSES
+from ruralcredit_applications.domain.overrides import OverrideRefused
 from ruralcredit_applications.orm import Application, AuditEntry, Consent, Decision, Merchant, Override
 from ruralcredit_applications.schemas import (
     ApplicationIn,
@@ -24,6 +26,7 @@ from ruralcredit_applications.schemas import (
     ConsentOut,
     MerchantOut,
     OverrideIn,
+    OverrideOut,
 )
 from ruralcredit_common.ids import new_id
 from ruralcredit_common.inputs import Moment
@@ -76,7 +79,7 @@ def _out(session: SessionDep, app: Application) -> ApplicationOut:
         amount=app.amount, term_days=app.term_days, purpose=app.purpose, status=app.status, grade=app.grade,
         created_at=app.created_at, updated_at=app.updated_at,
         decision=decision.payload if decision else None,
-        override={"officer_id": over.officer_id, "outcome": over.outcome, "reason": over.reason, "at": over.at} if over else None,
+        override=OverrideOut.model_validate(over, from_attributes=True) if over else None,
     )
 
 
@@ -154,14 +157,25 @@ def list_applications(
 
 @router.post("/applications/{application_id}/override", response_model=ApplicationOut)
 @raises(409)
-def override_application(application_id: str, body: OverrideIn, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
-    """Approve or decline a referred application, with a mandatory reason; the model's decision is kept."""
+def override_application(
+    application_id: str, body: OverrideIn, request: Request, session: SessionDep, caller: OfficerCaller,
+) -> ApplicationOut:
+    """Approve a declined or referred application, or decline an approved or referred one: once, with a reason code
+    and the reason in words, within the product's amount and term limits (422 naming the field otherwise). The
+    model's decision is kept beside the override; 409 when the application is in no state to be overridden."""
     app = _own_application(session, application_id, caller, lock=True)
     try:
-        cases.override(session, app, officer_id=caller.officer_id, outcome=body.outcome, reason=body.reason)
+        row = cases.override(
+            session, app, officer_id=caller.officer_id, outcome=body.outcome, reason_code=body.reason_code,
+            reason=body.reason, limits=request.app.state.runtime.settings.product_limits(),
+            amount=body.amount, term_days=body.term_days,
+        )
     except cases.NotAllowed as exc:
         raise HTTPException(409, str(exc)) from None
+    except OverrideRefused as exc:
+        raise HTTPException(422, {"errors": [{"field": exc.field, "in": "body", "reason": str(exc)}]}) from None
     session.commit()
+    metrics.overridden(row.direction, row.grade)
     return _out(session, app)
 
 

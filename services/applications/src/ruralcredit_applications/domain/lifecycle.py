@@ -26,6 +26,14 @@ _NEXT: dict[str, set[str]] = {
     EXPIRED: set(),
 }
 
+# An officer's override decides a referral, and may also reverse the model's approval (a field
+# visit finds the shop closed) or its decline (a signed purchase contract): once, with a reason.
+_OVERRIDE: dict[str, set[str]] = {
+    REFERRED: {APPROVED, DECLINED},
+    APPROVED: {DECLINED},
+    DECLINED: {APPROVED},
+}
+
 OUTCOME_STATUS = {"approve": APPROVED, "refer": REFERRED, "decline": DECLINED}
 
 
@@ -33,10 +41,10 @@ class TransitionError(ValueError):
     """A status change the lifecycle does not allow."""
 
 
-def check(current: str, new: str) -> None:
-    """Raise TransitionError unless `current` may become `new`."""
-    if new not in _NEXT.get(current, set()):
-        raise TransitionError(f"an application that is {current} cannot become {new}")
+def check(current: str, new: str, *, override: bool = False) -> None:
+    """Raise TransitionError unless `current` may become `new` (by an officer's override, if `override`)."""
+    if new not in (_OVERRIDE if override else _NEXT).get(current, set()):
+        raise TransitionError(f"an application that is {current} cannot become {new}{' by an override' if override else ''}")
 
 
 AWAITING = (SUBMITTED, FORECASTING)

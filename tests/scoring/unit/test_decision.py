@@ -36,21 +36,23 @@ def test_approval_has_limit_term_price_and_schedule():
     assert sum(i.principal for i in d.schedule) == d.limit and len(d.schedule) == 3
     assert d.rate.annual_rate == d.rate.uncapped
     assert (d.model_version, d.policy_version, d.policy_rule) == ("v0007", PolicyConfig().version, None)
-    assert [r.feature for r in d.reasons] == ["volatility"]
+    # An approval is explained by what spoke for the merchant, not against.
+    assert [r.feature for r in d.reasons] == ["refund_rate"] and d.reasons[0].contribution == -0.2
+    assert d.reasons[0].text_en == "Few sales refunded"
 
 
 def test_decline_has_no_limit_but_reasons_and_remedy():
     asked = []
 
-    def remedy(feature, target):
-        asked.append((feature, target))
+    def remedy(feature, target, worsen):
+        asked.append((feature, target, worsen))
         return 2.5 if feature == "coverage_p10" else None
 
     d = decide(APP, model(0.3, coverage_p10=0.9, volatility=0.2), remedy=remedy)
     assert (d.outcome, d.policy_rule, d.limit, d.rate, d.schedule) == ("decline", "pd_ceiling", 0, None, ())
     assert d.reasons[0].code == "P_pd_ceiling"
     assert d.reasons[1].feature == "coverage_p10" and "grade D" in d.reasons[1].to_improve
-    assert asked[0] == ("coverage_p10", 0.10)
+    assert asked[0] == ("coverage_p10", 0.10, False)
 
 
 def test_refer_keeps_proposed_terms_for_the_officer():

@@ -14,8 +14,9 @@ from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING, P
 # The policy rule of a risk whose price would pass the legal ceiling.
 RATE_CEILING = "rate_ceiling"
 
-# feature, target PD -> the feature value that would reach it (None if no value does)
-RemedyFn = Callable[[str, float], "float | None"]
+# feature, target PD, worsen -> the feature value that would bring the PD to the target, or with
+# worsen past it (None if no value does)
+RemedyFn = Callable[[str, float, bool], "float | None"]
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,24 @@ def _policy_reason(rule: str | None, cfg: PolicyConfig, rcfg: PricingConfig) -> 
 
 
 def _with_remedies(
-    found: list[reasons.Reason], grade: str, pcfg: PolicyConfig, remedy: RemedyFn | None, max_remedies: int
+    found: list[reasons.Reason], grade: str, pcfg: PolicyConfig, remedy: RemedyFn | None, max_remedies: int, favour: bool
 ) -> list[reasons.Reason]:
-    better = grades.next_better(grade, pcfg.grade_bands)
-    if remedy is None or better is None:
+    """Each reason with what would have to change: against the merchant, the value reaching the next
+    better grade; in its favour (an approval), the value at which the grade would drop."""
+    if favour:
+        worse = grades.next_worse(grade, pcfg.grade_bands)
+        target = (worse, grades.upper_bound(grade, pcfg.grade_bands)) if worse else None
+    else:
+        target = grades.next_better(grade, pcfg.grade_bands)
+    if remedy is None or target is None:
         return found
+    words = reasons.slip_text if favour else reasons.improve_text
     out = []
     for i, r in enumerate(found):
-        value = remedy(r.feature, better[1]) if i < max_remedies else None
-        text = reasons.improve_text(r.feature, value, better[0]) if value is not None else None
-        out.append(dataclasses.replace(r, to_improve=text))
+        if i >= max_remedies:
+            out.append(r)
+            continue
+        out.append(dataclasses.replace(r, to_improve=words(r.feature, remedy(r.feature, target[1], favour), target[0])))
     return out
 
 
@@ -99,7 +108,7 @@ def decide(
     rcfg: PricingConfig = DEFAULT_PRICING,
     remedy: RemedyFn | None = None,
     max_reasons: int = 4,
-    max_remedies: int = 2,
+    max_remedies: int = 4,
 ) -> Decision:
     """The decision on one application, from the model's PD and deltas and the configured policy."""
     grade = grades.grade_for(model.pd, pcfg.grade_bands)
@@ -123,7 +132,6 @@ def decide(
         ),
         pcfg,
     )
-    found = reasons.top_reasons(model.deltas, app.features, model.used_features, n=max_reasons, medians=model.medians)
     rate, schedule, share, limit = None, (), None, Decimal("0.00")
     # Without the evidence the PD means little: an officer looks, and no terms are proposed.
     priced = verdict.outcome != policy.DECLINE and verdict.rule != policy.MISSING_EVIDENCE
@@ -144,8 +152,12 @@ def decide(
         else:
             sched = limits.fixed_schedule(limit, rate.annual_rate, app.as_of, dues)
         schedule = tuple(sched)
-    if verdict.outcome != policy.APPROVE:
-        found = _policy_reason(verdict.rule, pcfg, rcfg) + _with_remedies(found, grade, pcfg, remedy, max_remedies)
+    # An approval is explained by what spoke for the merchant; anything else by what spoke against.
+    favour = verdict.outcome == policy.APPROVE
+    found = reasons.top_reasons(model.deltas, app.features, model.used_features, n=max_reasons, medians=model.medians, favour=favour)
+    found = _with_remedies(found, grade, pcfg, remedy, max_remedies, favour)
+    if not favour:
+        found = _policy_reason(verdict.rule, pcfg, rcfg) + found
     return Decision(
         application_id=app.application_id,
         merchant_id=app.merchant_id,

@@ -26,6 +26,13 @@ def next_better(grade: str, bands: tuple[tuple[str, float], ...] = DEFAULT_GRADE
     return bands[i - 1]
 
 
+def next_worse(grade: str, bands: tuple[tuple[str, float], ...] = DEFAULT_GRADE_BANDS) -> str | None:
+    """The grade one step worse than grade; None for the worst grade."""
+    names = [g for g, _ in bands] + [WORST_GRADE]
+    i = names.index(grade)
+    return names[i + 1] if i + 1 < len(names) else None
+
+
 def upper_bound(grade: str, bands: tuple[tuple[str, float], ...] = DEFAULT_GRADE_BANDS) -> float:
     """PD upper bound of grade (1.0 for the worst grade)."""
     return dict(bands).get(grade, 1.0)

@@ -1,7 +1,8 @@
-"""Reason codes in plain Chinese and English, and what would have to change."""
+"""Reason codes in plain Chinese and English, for or against the merchant, and what would have to change."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -153,6 +154,36 @@ CATALOGUE: dict[str, tuple[str, str, str, str, str, str]] = {
     ),
 }
 
+# feature -> (English, Chinese) text for a value on the other side of the median, where the
+# feature lowered the risk: the factors in the merchant's favour, given with an approval.
+FAVOUR: dict[str, tuple[str, str]] = {
+    "coverage_p10": ("Cautious forecast collections cover the repayment comfortably", "保守预测回款足以覆盖还款"),
+    "coverage_p50": ("Expected collections cover the repayment comfortably", "预期回款足以覆盖还款"),
+    "history_days": ("Long sales history on the platforms", "平台经营流水历史较长"),
+    "volatility": ("Steady sales from day to day", "日销售额平稳"),
+    "refund_rate": ("Few sales refunded", "退款率低"),
+    "growth": ("Sales are growing", "销售额保持增长"),
+    "seasonality_strength": ("Sales hold up all year round", "全年销售平稳，季节性弱"),
+    "peak_to_trough": ("Small gap between busy and slow months", "旺季与淡季差距小"),
+    "biggest_month_share": ("Sales spread across the year", "销售分布在全年各月"),
+    "days_since_last_sale": ("Selling right up to the application", "近期持续有销售"),
+    "settlement_regularity": ("Platform payouts arrive regularly", "平台结算回款规律"),
+    "sales_level": ("Large sales volume", "销售规模较大"),
+    "cash_gap": ("Little or no seasonal cash gap", "季节性资金缺口小"),
+    "zero_day_share": ("Sells nearly every day", "几乎每天都有销售"),
+    "weekly_volatility": ("Steady sales from week to week", "周销售额平稳"),
+    "loan_amount": ("Amount is modest for the business", "申请金额相对经营规模适中"),
+    "term_days": ("Short repayment term", "借款期限较短"),
+    "coverage_harvest": ("Collections expected in this season cover the repayment comfortably", "按当季经营估算的回款足以覆盖还款"),
+    "harvest_lift": ("Sales do not hinge on the harvest season", "销售不过度依赖收获季"),
+    "term_harvest_share": ("Much of the loan term falls in the selling season", "借款期内大部分时间处于销售旺季"),
+    "recent_harvest_share": ("Recent sales were not lifted by the harvest season", "近期销售并非依赖收获季带动"),
+}
+
+# Features that describe a harvest: all three are exactly 0 for a merchant with no produce (a
+# village shop, say), for whom a sentence about its harvest would be nonsense.
+HARVEST = ("harvest_lift", "recent_harvest_share", "term_harvest_share")
+
 # Why a policy rule fired, and what would have to change for it not to.
 POLICY_TEXT: dict[str, tuple[str, str]] = {
     "min_history": (
@@ -186,7 +217,7 @@ POLICY_TEXT: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Reason:
-    """One factor that raised the merchant's risk, with its contribution in log-odds."""
+    """One factor that raised the merchant's risk (or, given with an approval, lowered it), with its contribution in log-odds."""
 
     code: str
     feature: str
@@ -197,18 +228,47 @@ class Reason:
     to_improve: str | None = None
 
 
-def describe(feature: str, value: float | None = None, median: float | None = None) -> tuple[str, str, str]:
-    """Code, English and Chinese text for a feature's reason, worded for the side of the median it is on."""
+def describe(feature: str, value: float | None = None, median: float | None = None, favour: bool = False) -> tuple[str, str, str]:
+    """Code, English and Chinese text for a feature's reason, worded for the side of the median it is on.
+
+    `favour`: the feature lowered the risk (a reason given with an approval), not raised it.
+    """
     code, name_en, name_zh, side, en, zh = CATALOGUE.get(feature, (f"R99_{feature}", feature, feature, "", "", ""))
+    if favour:
+        en, zh = FAVOUR.get(feature, ("", ""))
+        side = {HIGH: LOW, LOW: HIGH}.get(side, "") if en else ""
     # The catalogue's words name a side ("depends heavily on the harvest"): used when the value
     # is on that side of the portfolio median, or when there is nothing to compare with. A value
-    # at the median (a shop with no harvest at all, say) gets the plain wording with its figure.
+    # at the median gets the plain wording with its figure.
     if side and (value is None or median is None or (value != median and (value > median) == (side == HIGH))):
         return code, en, zh
+    moved_en, moved_zh = ("lowered", "降低") if favour else ("raised", "提高")
     if value is None:
-        return code, f"The {name_en} raised the estimated risk", f"{name_zh}提高了预估风险"
+        return code, f"The {name_en} {moved_en} the estimated risk", f"{name_zh}{moved_zh}了预估风险"
     v = fmt(value)
-    return code, f"The {name_en} of {v} raised the estimated risk", f"{name_zh}为{v}，提高了预估风险"
+    return code, f"The {name_en} of {v} {moved_en} the estimated risk", f"{name_zh}为{v}，{moved_zh}了预估风险"
+
+
+def applies(feature: str, values: Mapping[str, float]) -> bool:
+    """Whether a reason about `feature` says something about this merchant.
+
+    Not when its value is unknown (nothing to tell or to change), nor a harvest feature for a
+    merchant whose sales show no harvest at all.
+    """
+    value = values.get(feature)
+    if value is None or not math.isfinite(value):
+        return False
+    if feature in HARVEST:
+        return any(values.get(f) for f in HARVEST)
+    return True
+
+
+def risk_direction(feature: str, monotone: int = 0) -> int:
+    """+1 when risk rises with the feature, −1 when it falls, 0 unknown: the model's constraint, else the catalogue's side."""
+    if monotone:
+        return monotone
+    side = CATALOGUE.get(feature, ("", "", "", ""))[3]
+    return {HIGH: 1, LOW: -1}.get(side, 0)
 
 
 def fmt(value: float) -> str:
@@ -225,13 +285,20 @@ def top_reasons(
     n: int = 4,
     min_delta: float = 0.02,
     medians: Mapping[str, float] | None = None,
+    favour: bool = False,
 ) -> list[Reason]:
-    """The n features that raised risk most against the portfolio baseline (only features the model uses)."""
-    ranked = sorted(((d, f) for f, d in deltas.items() if f in used and d > min_delta), reverse=True)
+    """The n features that raised risk most against the portfolio baseline, or lowered it most with `favour`.
+
+    Only features the model uses and that apply to the merchant (see `applies`).
+    """
+    sign = -1.0 if favour else 1.0
+    ranked = sorted(
+        ((sign * d, f) for f, d in deltas.items() if f in used and sign * d > min_delta and applies(f, values)), reverse=True
+    )
     out = []
-    for d, f in ranked[:n]:
-        code, en, zh = describe(f, values.get(f), (medians or {}).get(f))
-        out.append(Reason(code, f, en, zh, round(float(d), 6), values.get(f)))
+    for _, f in ranked[:n]:
+        code, en, zh = describe(f, values.get(f), (medians or {}).get(f), favour)
+        out.append(Reason(code, f, en, zh, round(float(deltas[f]), 6), values.get(f)))
     return out
 
 
@@ -242,12 +309,15 @@ def remedy_value(
     pd_at: Callable[[float], float],
     target_pd: float,
     steps: int = 48,
+    above: bool = False,
 ) -> float | None:
-    """Smallest change of one feature (towards bound, in its risk-lowering direction) that brings PD to target_pd.
+    """Smallest change of one feature (towards bound, along direction) that brings PD to target_pd.
 
-    The PD may only fall along that direction (the booster is monotone in every feature that has
-    one, and its calibrator rises with the score), so the first step of the grid that reaches
-    the target is found by bisection: at most seven evaluations instead of 48.
+    With `above`, the smallest change that takes PD past target_pd instead (how far a factor in
+    the merchant's favour may slip before the grade is lost). The PD may only move one way
+    along the direction (the booster is monotone in every feature that has one, and its
+    calibrator rises with the score), so the first step of the grid that reaches the target is
+    found by bisection: at most seven evaluations instead of 48.
     """
     if direction == 0 or (bound - current) * direction <= 0:
         return None
@@ -255,22 +325,36 @@ def remedy_value(
     def value(k: int) -> float:
         return current + (bound - current) * (k + 1) / steps
 
-    if pd_at(value(steps - 1)) > target_pd:
+    def reached(k: int) -> bool:
+        p = pd_at(value(k))
+        return p > target_pd if above else p <= target_pd
+
+    if not reached(steps - 1):
         return None
     lo, hi = 0, steps - 1  # the answer is in [lo, hi]; step hi reaches the target
     while lo < hi:
         mid = (lo + hi) // 2
-        if pd_at(value(mid)) <= target_pd:
+        if reached(mid):
             hi = mid
         else:
             lo = mid + 1
     return value(hi)
 
 
-def improve_text(feature: str, value: float, grade: str) -> str:
-    """Plain text for "what would have to change" (English / Chinese)."""
+def improve_text(feature: str, value: float | None, grade: str) -> str:
+    """Plain text for "what would have to change" to reach `grade` (English / Chinese)."""
     _, name_en, name_zh, *_ = CATALOGUE.get(feature, ("", feature, feature))
+    if value is None:
+        return f"a better {name_en} alone would not reach grade {grade} / 仅改善{name_zh}不足以升至{grade}级"
     return f"{name_en} of {fmt(value)} would reach grade {grade} / {name_zh}达到{fmt(value)}可升至{grade}级"
+
+
+def slip_text(feature: str, value: float | None, grade: str) -> str:
+    """Plain text for how far a factor in the merchant's favour may change before the grade drops to `grade` (English / Chinese)."""
+    _, name_en, name_zh, *_ = CATALOGUE.get(feature, ("", feature, feature))
+    if value is None:
+        return f"no change of the {name_en} alone would lower the grade to {grade} / 仅{name_zh}变化不会降至{grade}级"
+    return f"{name_en} of {fmt(value)} would lower the grade to {grade} / {name_zh}变为{fmt(value)}将降至{grade}级"
 
 
 def policy_text(rule: str, params: Mapping[str, object]) -> tuple[str, str] | None:

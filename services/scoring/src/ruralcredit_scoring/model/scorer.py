@@ -18,7 +18,7 @@ import pandas as pd
 
 from ruralcredit_scoring.domain import Application, Decision, ModelOutput, PolicyConfig, PricingConfig, decide
 from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING
-from ruralcredit_scoring.domain.reasons import remedy_value
+from ruralcredit_scoring.domain.reasons import remedy_value, risk_direction
 from ruralcredit_scoring.model.blend import Blend
 from ruralcredit_scoring.model.predictor import Predictor
 from ruralcredit_scoring.model.registry import LoadedModel, ModelLoadError, Registry
@@ -107,16 +107,18 @@ class Scorer:
         return ModelOutput(p, deltas, self.used, self.version, self.medians)
 
     def remedy(self, features: Mapping[str, object]):
-        """A function (feature, target PD) -> the value of that feature alone that would reach it."""
-        # Built on first use: only referred and declined applicants are told what would change.
+        """A function (feature, target PD, worsen) -> the value of that feature alone that would bring the PD to
+        the target, or with worsen past it (how far a factor in the merchant's favour may slip)."""
+        # Built on first use: only the reasons given are told what would change.
         cached: list[np.ndarray] = []
 
-        def find(feature: str, target_pd: float) -> float | None:
+        def find(feature: str, target_pd: float, worsen: bool = False) -> float | None:
             if not cached:
                 cached.append(self.vector(features)[0])
             base = cached[0]
             i = self.index.get(feature)
-            direction = -self.monotone.get(feature, 0)  # the risk-lowering direction
+            # Along the model's constraint where it has one, else the catalogue's side of risk.
+            direction = risk_direction(feature, self.monotone.get(feature, 0)) * (1 if worsen else -1)
             if i is None or direction == 0 or feature not in self.range or math.isnan(base[i]):
                 return None
             lo, hi = self.range[feature]
@@ -126,7 +128,7 @@ class Scorer:
                 row[i] = value
                 return self.row_pd(row)
 
-            value = remedy_value(float(base[i]), direction, hi if direction > 0 else lo, pd_at, target_pd)
+            value = remedy_value(float(base[i]), direction, hi if direction > 0 else lo, pd_at, target_pd, above=worsen)
             if value is not None and feature in self.levels:
                 # An ordinal moves by whole levels: the next level at or past the value reaches the target too.
                 value = float(math.ceil(value - 1e-9) if direction > 0 else math.floor(value + 1e-9))

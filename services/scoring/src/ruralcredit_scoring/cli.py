@@ -1,12 +1,16 @@
 """`ruralcredit scoring …`: the model commands (train, list, promote, rollback, show, predict, drift,
-spec-template, example-book) and the pricing report. `--registry` may come before or after the command."""
+spec-template, example-book), the suite's own loan book and the pricing report. `--registry` may come before or after the command."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
+# Outcomes are judged by the business day (Asia/Shanghai), as the loans' days past due are counted.
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 REGISTRY_HELP = "model registry folder (default: SCORING_REGISTRY_DIR, else ~/.local/share/ruralcredit/models)"
 
 
@@ -21,6 +25,13 @@ def _count(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day written YYYY-MM-DD") from None
 
 
 def _share(text: str) -> float:
@@ -90,6 +101,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ex.add_argument("--loans", type=_count(200, 1_000_000), default=5000)
     ex.add_argument("--default-rate", type=_share, default=0.25)
     ex.add_argument("--seed", type=int, default=0)
+
+    bk = _command(cmds, "book", "export the suite's own loans with their decision-time features and outcomes, as a loan book", _book)
+    bk.add_argument("--out", required=True, help="where to write the book (.parquet or .csv)")
+    bk.add_argument("--spec", required=True, help="the book's spec: read (for its outcome window and columns) if it exists, else written")
+    bk.add_argument("--as-of", type=_day, help="judge outcomes as of this day (default: today)")
+    bk.add_argument("--institution", help="only this institution's loans (default: every institution's)")
+    bk.add_argument("--include-open", action="store_true", help="keep loans whose outcome is not known yet, marked open")
+    bk.add_argument("--database-url", help="the scoring database (default: SCORING_DATABASE_URL)")
 
     rp = _command(cmds, "pricing-report", "blanket +45%% premium against risk-based prices on simulated loans", _pricing)
     rp.add_argument("--loans", type=_count(100, 1_000_000), default=20000)
@@ -177,3 +196,15 @@ def _pricing(args: argparse.Namespace) -> list[str]:
     from ruralcredit_scoring.model import pricing_report
 
     return pricing_report.report(_registry(args), args.loans, args.seed)
+
+
+def _book(args: argparse.Namespace) -> list[str]:
+    from pathlib import Path
+
+    from ruralcredit_scoring import loan_book
+    from ruralcredit_scoring.settings import get_settings
+
+    factory = loan_book.open_database(args.database_url or get_settings().database_url)
+    with factory() as session:
+        return loan_book.export(session, Path(args.out), Path(args.spec), as_of=args.as_of or dt.datetime.now(BUSINESS_TZ).date(),
+                                registry=_registry(args), institution=args.institution, include_open=args.include_open)

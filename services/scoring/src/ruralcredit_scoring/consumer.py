@@ -1,21 +1,22 @@
-"""cashflow.v1 → decision (champion, and challenger in shadow) → decisions.v1 (outbox)."""
+"""cashflow.v1 → decision (champion, and challenger in shadow) → decisions.v1 (outbox);
+loans.v1 → each loan's outcome beside its decision (outcomes.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ruralcredit_common.contracts import cashflow, decisions
+from ruralcredit_common.contracts import cashflow, decisions, loans
 from ruralcredit_common.contracts.envelope import RawEnvelope
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.kafka import Handler, after_commit, received_at
 from ruralcredit_common.outbox import add_events
-from ruralcredit_scoring import metrics
+from ruralcredit_scoring import metrics, outcomes
 from ruralcredit_scoring.convert import to_contract
 from ruralcredit_scoring.engine import Engine, existing_exposure, exposure_ends_at
 from ruralcredit_scoring.orm import Base, DecisionRecord, ShadowScore
 
-TOPICS = [cashflow.TOPIC]
+TOPICS = [cashflow.TOPIC, loans.TOPIC]
 
 
 def make_handler(engine: Engine) -> Handler:
@@ -32,6 +33,7 @@ def make_handler(engine: Engine) -> Handler:
             decided.add(a.application_id)
             made_all.append(_decide(session, engine, a, received))
         add_events(session, Base.OutboxRow, decisions.TOPIC, [decisions.event(made) for made in made_all])
+        outcomes.apply(session, [e for e in envelopes if e.type in loans.TYPES])
 
     return handle
 

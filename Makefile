@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PACKAGES := -e libs/common[postgres] -e libs/dev -e services/applications -e services/cashflow[backtest] -e services/scoring[simulate]
 
-.PHONY: help install run demo test lint bench clean
+.PHONY: help install run demo test test-fast lint bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,6 +35,13 @@ lint: $(STAMP)  ## ruff over the code
 test: $(STAMP)  ## the whole test suite (PostgreSQL when DATABASE_URL points at one, SQLite otherwise)
 	$(BIN)/ruff check libs services tests bench
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the tests not marked slow (about a minute): unit, contracts, architecture, most integration
+	$(BIN)/python -m pytest -m "not slow" -q
+
+lint: $(STAMP)  ## ruff and mypy over every package
+	$(BIN)/ruff check libs services tests bench
+	$(BIN)/mypy -p ruralcredit_common -p ruralcredit_dev -p ruralcredit_applications -p ruralcredit_cashflow -p ruralcredit_scoring
 
 bench: $(STAMP)  ## the benchmarks (see README for the figures)
 	$(BIN)/python bench/ingest.py

@@ -14,6 +14,22 @@ from sqlalchemy.engine import make_url
 from ruralcredit_dev.broker import LocalBroker
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--broker-bugs", action="store_true",
+                     help="also run the tests that document known bugs of the local broker (expected to fail)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A known bug of the local broker is ours to re-check when the broker is upgraded, not a
+    # cost every run pays (one such test waits out a rebalance timeout of half a minute).
+    if config.getoption("--broker-bugs"):
+        return
+    skip = pytest.mark.skip(reason="a known bug of the local broker: run with --broker-bugs")
+    for item in items:
+        if item.get_closest_marker("broker_bug"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def broker() -> Iterator[LocalBroker]:
     """A Tansu broker on a free loopback port for the whole test session."""

@@ -118,6 +118,7 @@ def _read_from_committed(bootstrap: str, topic: str, group: str, expect: int) ->
 
 
 @pytest.mark.slow
+@pytest.mark.broker_bug
 @pytest.mark.xfail(reason="local broker: after a group of three has fully left, a new member's JoinGroup "
                           "is sometimes never answered (seen in about two runs of three); Apache Kafka "
                           "answers within the rebalance timeout", strict=False)

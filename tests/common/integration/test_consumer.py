@@ -6,6 +6,7 @@ import threading
 import time
 
 import orjson
+import pytest
 
 from ruralcredit_common import metrics
 from ruralcredit_common.contracts import dlq_topic
@@ -40,6 +41,7 @@ def _start(loop):
     return stop, thread, errors
 
 
+@pytest.mark.slow
 def test_crash_after_effect_before_commit_does_not_apply_twice(broker, database_url_factory):
     topic, group = unique("crash"), unique("g")
     ensure_topics(broker.bootstrap, [topic], partitions=1)
@@ -68,6 +70,7 @@ def test_crash_after_effect_before_commit_does_not_apply_twice(broker, database_
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_malformed_and_poison_messages_go_to_dlq_and_consumer_goes_on(broker, database_url_factory):
     topic, group = unique("dlq"), unique("g")
     ensure_topics(broker.bootstrap, [topic], partitions=1)
@@ -136,6 +139,7 @@ def test_a_groups_lag_is_read_from_the_broker_and_shows_while_its_consumers_are_
     assert not errors
 
 
+@pytest.mark.slow
 def test_a_poll_that_outlasts_the_group_is_applied_once_and_the_consumer_goes_on(broker, database_url_factory):
     topic, group = unique("slow"), unique("g")
     ensure_topics(broker.bootstrap, [topic], partitions=1)

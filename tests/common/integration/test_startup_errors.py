@@ -8,6 +8,9 @@ import sys
 
 import pytest
 
+# Each test starts a service process and waits for it to refuse to start.
+pytestmark = pytest.mark.slow
+
 
 def _start(module: str, env: dict[str, str], command: str = "all") -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("APPLICATIONS_", "CASHFLOW_", "SCORING_"))}

@@ -1,5 +1,5 @@
 """`ruralcredit scoring …`: the model commands (train, list, promote, rollback, show, predict, drift,
-spec-template, example-book), the suite's own loan book and the pricing report. `--registry` may come before or after the command."""
+spec-template, example-book), the suite's own loan book and its monitoring report, and the pricing report. `--registry` may come before or after the command."""
 
 from __future__ import annotations
 
@@ -110,6 +110,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bk.add_argument("--include-open", action="store_true", help="keep loans whose outcome is not known yet, marked open")
     bk.add_argument("--database-url", help="the scoring database (default: SCORING_DATABASE_URL)")
 
+    mo = _command(cmds, "monitor", "write the portfolio monitoring report (Markdown with PNG plots) from the suite's own loans", _monitor)
+    mo.add_argument("--out", default="portfolio-report", help="folder for portfolio.md and its plots (default portfolio-report)")
+    mo.add_argument("--as-of", type=_day, help="the figures as of this day (default: today)")
+    mo.add_argument("--institution", help="only this institution's loans (default: every institution's)")
+    mo.add_argument("--window-days", type=_count(1, 3650), help="judge defaults within this many days of disbursement")
+    mo.add_argument("--database-url", help="the scoring database (default: SCORING_DATABASE_URL)")
+
     rp = _command(cmds, "pricing-report", "blanket +45%% premium against risk-based prices on simulated loans", _pricing)
     rp.add_argument("--loans", type=_count(100, 1_000_000), default=20000)
     rp.add_argument("--seed", type=int, default=101, help="portfolio seed (differs from the training seed)")
@@ -208,3 +215,17 @@ def _book(args: argparse.Namespace) -> list[str]:
     with factory() as session:
         return loan_book.export(session, Path(args.out), Path(args.spec), as_of=args.as_of or dt.datetime.now(BUSINESS_TZ).date(),
                                 registry=_registry(args), institution=args.institution, include_open=args.include_open)
+
+
+def _monitor(args: argparse.Namespace) -> list[str]:
+    from pathlib import Path
+
+    from ruralcredit_scoring import loan_book, portfolio_monitor
+    from ruralcredit_scoring.model import monitor_report
+    from ruralcredit_scoring.settings import get_settings
+
+    factory = loan_book.open_database(args.database_url or get_settings().database_url)
+    with factory() as session:
+        figures = portfolio_monitor.compute(session, args.as_of or dt.datetime.now(BUSINESS_TZ).date(),
+                                            institution=args.institution, window_days=args.window_days)
+    return monitor_report.write(figures, Path(args.out))

@@ -38,6 +38,9 @@ class Settings(ServiceSettings):
     rate_ceiling: Decimal = Field(default=Decimal("0.2400"), gt=0, le=Decimal("0.36"))
     schedule_mode: str = Field(default="fixed", pattern="^(fixed|share)$")
     max_batch_rows: int = Field(default=10000, ge=1, le=100000)
+    # How often the portfolio figures (realised against predicted default, arrears, vintages) are
+    # recomputed for Prometheus: outcomes move once a day; hourly, a restarted process soon has them.
+    portfolio_refresh_seconds: float = Field(default=3600.0, ge=1, le=86_400)
 
 
     def command_registry(self) -> Path:

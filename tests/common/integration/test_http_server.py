@@ -4,17 +4,15 @@ mistaken for headers, keep-alive connections go on working."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 
-from ruralcredit_common.server import MAX_HEAD_BYTES, BoundedHttpTools
-from ruralcredit_dev.broker import free_port
+from ruralcredit_common.server import MAX_HEAD_BYTES
+from tests.support.serving import serving
 
 app = FastAPI()
 
@@ -26,17 +24,8 @@ async def echo(request: Request) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, loop="asyncio", http=BoundedHttpTools,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
 
 
 def raw_request(url: str, head: bytes) -> bytes:

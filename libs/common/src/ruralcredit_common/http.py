@@ -1,10 +1,8 @@
-"""FastAPI building blocks every service uses: errors as problem details, request ids,
-body size limits, metrics, and the health endpoints."""
+"""FastAPI building blocks every service uses: errors as problem details, body size limits,
+the health endpoints, and the request ids, access log and metrics of observe.py."""
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +16,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ruralcredit_common import metrics
 from ruralcredit_common.auth import same_key
 from ruralcredit_common.logging import request_id_var
+from ruralcredit_common.observe import Observe, note_caller
 from ruralcredit_common.openapi import allowed_methods, document_problems
 
 PROBLEM = "application/problem+json"
@@ -121,46 +119,20 @@ class _TooLarge(Exception):
     pass
 
 
-class Observe:
-    """Request ids (taken from X-Request-ID or made up) in the response and the logs, and the
-    HTTP metrics; plain ASGI, so it costs microseconds rather than a task per request."""
+class ServiceApp(FastAPI):
+    """A FastAPI app whose outermost layers are the request id and the body limit.
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
-        # The labelled series, looked up once: routes are templates, so there are few of them.
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+    Outside Starlette's error middleware, so that a 500 (or a 413) is sent with its request
+    id, and the error is logged once, with it.
+    """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")[:64]
-        rid = given or uuid.uuid4().hex
-        token = request_id_var.set(rid)
-        started = time.perf_counter()
-        status = [500]
+    def __init__(self, *, service: str, max_body_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service, self.max_body_bytes = service, max_body_bytes
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(token)
-            path = getattr(scope.get("route"), "path", "unmatched")
-            key = (path, scope["method"], status[0])
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = (
-                    metrics.HTTP_REQUESTS.labels(self.service, path, key[1], str(key[2])),
-                    metrics.HTTP_LATENCY.labels(self.service, path),
-                )
-            series[0].inc()
-            series[1].observe(time.perf_counter() - started)
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack inside the body limit, inside Observe."""
+        return Observe(BodyLimit(super().build_middleware_stack(), self.max_body_bytes), self.service)
 
 
 class _InternalCaller(APIKeyHeader):
@@ -175,7 +147,11 @@ class _InternalCaller(APIKeyHeader):
         s = request.app.state.runtime.settings
         if not key:
             raise HTTPException(401, "missing X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
-        if not (same_key(key, s.service_api_key) or same_key(key, s.admin_api_key)):
+        if same_key(key, s.service_api_key):
+            note_caller(request, "service")
+        elif same_key(key, s.admin_api_key):
+            note_caller(request, "admin")
+        else:
             raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "ApiKey"})
 
 
@@ -186,17 +162,18 @@ internal_caller = _InternalCaller(
 
 def service_app(runtime: Any, *, title: str, description: str, routers: list[Any]) -> FastAPI:
     """A service's FastAPI app: the runtime in its state, the shared install, its routers."""
-    app = FastAPI(title=title, version="1.0", description=description)
+    app = ServiceApp(service=runtime.name, max_body_bytes=runtime.settings.max_body_bytes,
+                     title=title, version="1.0", description=description)
     app.state.runtime = runtime
-    install(app, service=runtime.name, max_body_bytes=runtime.settings.max_body_bytes, ready=runtime.readiness)
+    install(app, ready=runtime.readiness)
     for router in routers:
         app.include_router(router)
     document_problems(app)
     return app
 
 
-def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[[], tuple[bool, dict[str, bool]]]) -> None:
-    """Add error handlers, request ids, metrics, body limit and /healthz, /readyz, /metrics."""
+def install(app: ServiceApp, *, ready: Callable[[], tuple[bool, dict[str, bool]]]) -> None:
+    """Add the error handlers and /healthz, /readyz, /metrics."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -217,13 +194,8 @@ def install(app: FastAPI, *, service: str, max_body_bytes: int, ready: Callable[
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> ProblemResponse:
-        import logging
-
-        logging.getLogger(service).exception("unhandled error")
+        # Observe, outside, logs the error with the request id once this answer is sent.
         return problem(500, "Internal error", "the request id identifies this failure in the logs")
-
-    app.add_middleware(Observe, service=service)
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -10,26 +10,36 @@ other error of the services.
 
 from __future__ import annotations
 
-import json
+import uuid
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ruralcredit_common.observe import access, problem_bytes
 
 # As uvicorn's h11 parser allows.
 MAX_HEAD_BYTES = 16 * 1024
 
 
 def _problem(status: int, reason: str, title: str, detail: str) -> bytes:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
+    """The raw response, with a request id of its own (the request's was never read) that its
+    access-log line carries too."""
+    rid = uuid.uuid4().hex
+    body = problem_bytes(status, title, detail, rid)
+    access.info("request refused before routing", extra={"status": status, "request_id": rid})
     return (
         b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\nconnection: close\r\n"
-        b"content-length: %d\r\n\r\n%s" % (status, reason.encode(), len(body), body)
+        b"x-request-id: %s\r\ncontent-length: %d\r\n\r\n%s" % (status, reason.encode(), rid.encode(), len(body), body)
     )
 
 
-_TOO_LARGE = _problem(431, "Request Header Fields Too Large", "Request header fields too large",
-                      f"the request line and headers may take at most {MAX_HEAD_BYTES} bytes")
-_UNREADABLE = _problem(400, "Bad Request", "Bad request", "the request is not valid HTTP/1.1")
+def _too_large() -> bytes:
+    return _problem(431, "Request Header Fields Too Large", "Request header fields too large",
+                    f"the request line and headers may take at most {MAX_HEAD_BYTES} bytes")
+
+
+def _unreadable() -> bytes:
+    return _problem(400, "Bad Request", "Bad request", "the request is not valid HTTP/1.1")
 
 
 class _HeadTooLarge(Exception):
@@ -71,7 +81,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        self.transport.write(_TOO_LARGE if self._too_large else _UNREADABLE)
+        self.transport.write(_too_large() if self._too_large else _unreadable())
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:

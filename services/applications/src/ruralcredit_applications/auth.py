@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_applications.orm import ApiKey, Officer
 from ruralcredit_common.auth import hash_key, same_key
+from ruralcredit_common.observe import note_caller
 from ruralcredit_common.openapi import raises
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Admin, platform or officer key")
@@ -67,7 +68,8 @@ def authenticate(request: Request, key: str | None = Security(api_key_header)) -
 
 def _require(*kinds: str):  # type: ignore[no-untyped-def]
     @raises(403)
-    def check(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    def check(request: Request, caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+        note_caller(request, caller.kind, caller.officer_id or caller.platform_id or caller.institution_id)
         if caller.kind not in kinds:
             raise HTTPException(403, f"this endpoint is for {' or '.join(kinds)} keys")
         return caller

@@ -31,6 +31,7 @@ from ruralcredit_common.contracts import dead_letters, dlq_topic
 from ruralcredit_common.contracts.envelope import RawEnvelope, decode
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.errors import PermanentEventError, StartupError
+from ruralcredit_common.logging import handling
 
 log = logging.getLogger(__name__)
 
@@ -268,12 +269,15 @@ class ConsumerLoop:
         if not items:
             return done
         try:
-            self._apply_with_retries([it for _, it in items], stop, split=len(items) > 1)
+            # Whatever is logged while the poll is applied names its events' correlation ids.
+            with handling([it.envelope for _, it in items]):
+                self._apply_with_retries([it for _, it in items], stop, split=len(items) > 1)
             done.update(i for i, _ in items)
         except _Split:
             for i, item in items:
                 try:
-                    self._apply_with_retries([item], stop, split=False)
+                    with handling([item.envelope]):
+                        self._apply_with_retries([item], stop, split=False)
                 except StopRequested:
                     return done
                 done.add(i)

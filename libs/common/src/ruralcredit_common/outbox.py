@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ruralcredit_common import metrics
 from ruralcredit_common.contracts.envelope import Envelope, encode
 from ruralcredit_common.db import utcnow
+from ruralcredit_common.logging import traced
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,14 @@ def add_events(session: Session, row_model: Any, topic: str, envelopes: list[Env
         session.execute(insert(row_model), [
             {"topic": topic, "key": e.key.encode(), "value": encode(e), "created_at": now} for e in envelopes
         ])
+
+
+class PublishFailed(RuntimeError):
+    """The broker did not take an outbox row; `value` is that row's event."""
+
+    def __init__(self, message: str, value: bytes) -> None:
+        super().__init__(message)
+        self.value = value
 
 
 class OutboxRelay:
@@ -78,7 +87,12 @@ class OutboxRelay:
         if not rows:
             return 0
         producer = self._get_producer()
-        futures = [producer.send(self.topic_prefix + r.topic, key=r.key, value=r.value) for r in rows]
+        futures = []
+        for r in rows:
+            try:
+                futures.append(producer.send(self.topic_prefix + r.topic, key=r.key, value=r.value))
+            except Exception as exc:  # the broker unknown or away, an event too large: nothing is marked sent
+                raise PublishFailed(f"publish failed: {exc!r}", r.value) from exc
         producer.flush(timeout=10)
         sent_ids = []
         for r, fut in zip(rows, futures, strict=True):
@@ -92,7 +106,7 @@ class OutboxRelay:
                 conn.execute(update(table).where(table.c.id.in_(sent_ids)).values(sent_at=utcnow()))
         if len(sent_ids) < len(rows):
             failed = futures[len(sent_ids)]
-            raise RuntimeError(f"publish failed: {failed.exception!r}")
+            raise PublishFailed(f"publish failed: {failed.exception!r}", rows[len(sent_ids)].value)
         return len(sent_ids)
 
     def pending(self) -> int:
@@ -133,7 +147,9 @@ class OutboxRelay:
                 metrics.OUTBOX_ERRORS.labels(self.service).inc()
                 backoff = min(5.0, max(0.1, backoff * 2))
                 if backoff >= 5.0 or backoff == 0.1:
-                    log.warning("outbox relay cannot publish yet: %s", exc)
+                    # The event held up names its application (read from its bytes only here).
+                    held = traced(exc.value) if isinstance(exc, PublishFailed) else {}
+                    log.warning("outbox relay cannot publish yet: %s", exc, extra=held)
                 self._close_producer()
                 stop.wait(backoff)
         self._close_producer()

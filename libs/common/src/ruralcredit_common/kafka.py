@@ -212,6 +212,7 @@ class ConsumerLoop:
         self.on_applied = on_applied
         self.consumer_overrides = consumer_overrides or {}
         self.assigned = threading.Event()
+        metrics.start_consumer(service, [topic_prefix + t for t in topics])
         self._dlq_producer: KafkaProducer | None = None
         self._lag_at = 0.0
         self._held: set[TopicPartition] | None = None

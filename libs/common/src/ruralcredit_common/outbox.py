@@ -67,6 +67,7 @@ class OutboxRelay:
         self._producer: Any = None
         self._wake = threading.Event()
         self.engine = factory.kw["bind"]
+        metrics.start_relay(service)
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit that queued events)."""

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from ruralcredit_common import http
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.runtime import Runtime
-from ruralcredit_scoring import api, consumer
+from ruralcredit_scoring import api, consumer, metrics
 from ruralcredit_scoring.engine import Engine
 from ruralcredit_scoring.orm import Base
 from ruralcredit_scoring.settings import Settings, get_settings
@@ -64,6 +64,7 @@ def build(settings: Settings | None = None) -> Runtime:
 def attach_engine(runtime: Runtime) -> Engine:
     """Load the promoted model and hook the consumer to it (not needed for `migrate`/`prepare`)."""
     scoring = Engine(runtime.settings)  # type: ignore[arg-type]
+    metrics.start_decisions(scoring.scorer.version)
     runtime.state["engine"] = scoring
     runtime.handler = consumer.make_handler(scoring)
     return scoring

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import Counter, Gauge, Histogram
 
-from ruralcredit_common.contracts.decisions import DecisionMade
+from ruralcredit_common.contracts.decisions import DecisionMade, Outcome
+from ruralcredit_scoring.domain.config import DEFAULT_GRADE_BANDS
+from ruralcredit_scoring.domain.grades import WORST_GRADE
 
 DECISIONS = Counter("ruralcredit_decisions_total", "Decisions made", ["outcome", "grade", "model_version"])
 PD = Histogram(
@@ -15,7 +19,22 @@ PD = Histogram(
 PSI = Gauge("ruralcredit_psi", "Population stability index against the training sample", ["variable"])
 
 
+GRADES = (*(g for g, _ in DEFAULT_GRADE_BANDS), WORST_GRADE)
+_started: set[str] = set()
+
+
+def start_decisions(model_version: str) -> None:
+    """Export every outcome and grade of a model version at 0, so that its first decisions count."""
+    if model_version not in _started:
+        _started.add(model_version)
+        for outcome in get_args(Outcome):
+            for grade in GRADES:
+                DECISIONS.labels(outcome, grade, model_version)
+
+
 def observe_decision(made: DecisionMade) -> None:
     """Count a decision and its PD."""
+    # A version promoted while the process runs starts at its first decision: the others then count.
+    start_decisions(made.model_version)
     DECISIONS.labels(made.outcome, made.grade, made.model_version).inc()
     PD.observe(made.pd)

@@ -3,6 +3,7 @@ and the outbox relay as one process each or together."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import logging
 import signal
@@ -23,12 +24,15 @@ from ruralcredit_common import db
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.kafka import ConsumerLoop, GroupLag, Handler, broker_reachable, make_producer
 from ruralcredit_common.outbox import OutboxRelay
+from ruralcredit_common.retention import prune_processed
 from ruralcredit_common.server import BoundedHttpTools
 from ruralcredit_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 ROLES = ("all", "api", "consumer", "relay")
+# How often consumers prune processed_events: the window is days long, an hour late is nothing.
+PRUNE_EVERY = 3600.0
 # A periodic job: its name, how often it runs (seconds), what it does, and which roles run it.
 Job = tuple[str, float, "Callable[[Runtime], None]", tuple[str, ...]]
 
@@ -163,11 +167,15 @@ class Runtime:
             self.stop.set()
 
     def _jobs(self) -> list[Job]:
-        """The service's jobs, and the lag of its consumer group read from the broker by its relay."""
+        """The service's jobs, the lag of its consumer group read from the broker by its relay, and
+        its consumers forgetting the ids of events applied past the retention window."""
         if self.handler is None and not self.topics:
             return self.jobs
         lag = GroupLag(self.settings.kafka_bootstrap, self.settings.consumer_group, [self.settings.topic_prefix + t for t in self.topics])
-        return [*self.jobs, ("group-lag", 10.0, lambda _: lag.record(), ("all", "relay"))]
+        keep = dt.timedelta(days=self.settings.processed_events_keep_days)
+        return [*self.jobs, ("group-lag", 10.0, lambda _: lag.record(), ("all", "relay")),
+                ("prune-processed-events", PRUNE_EVERY, lambda rt: prune_processed(rt.engine, rt.base.ProcessedEvent.__table__, keep=keep),
+                 ("all", "consumer"))]
 
     def _every(self, name: str, seconds: float, job: Callable[[Runtime], None]) -> None:
         # A failing run is logged and tried again next time: the job must not take the process

@@ -28,6 +28,12 @@ class ServiceSettings(BaseSettings):
     # How often an idle outbox relay looks for new rows when no commit in its own process woke it.
     relay_poll_seconds: float = Field(default=0.05, ge=0.005, le=5)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # How long a consumer remembers the id of an event it applied (processed_events), so that
+    # the event delivered again is skipped. An id forgotten while its event can still be read
+    # again would be applied twice, so this must stay longer than anything a consumer can
+    # re-read: the topics' retention (7 days) after a group's offsets are moved back, and the
+    # dead-letter topics' (30 days), which the applications service consumes.
+    processed_events_keep_days: int = Field(default=35, ge=1, le=3650)
     admin_api_key: str = Field(default="admin-dev-key", min_length=8, repr=False)
     # The key the suite's own services use to call each other's internal APIs.
     service_api_key: str = Field(default="service-dev-key", min_length=8, repr=False)

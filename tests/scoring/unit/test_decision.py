@@ -77,7 +77,7 @@ def test_application_from_cashflow_event_payload(trained_scorer):
     import datetime as dt
 
     from ruralcredit_common.contracts.cashflow import CashflowAssessed, CollectionsForecast
-    from ruralcredit_scoring.model.scorer import application_from_cashflow
+    from ruralcredit_scoring.from_events import application_from_cashflow
 
     payload = CashflowAssessed(
         application_id="app-9",

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ruralcredit_common.contracts import decisions as decisions_v1
-from ruralcredit_scoring.convert import to_contract
+from ruralcredit_scoring.to_events import to_contract
 from ruralcredit_scoring.domain import Application, ModelOutput, PolicyConfig, PricingConfig, decide
 
 POLICY = PolicyConfig()

@@ -5,9 +5,10 @@ import os
 
 import pytest
 
+from ruralcredit_scoring.engine import Engine
 from ruralcredit_scoring.model import pipeline
 from ruralcredit_scoring.model.registry import ModelLoadError, Registry, RegistryError
-from ruralcredit_scoring.model.scorer import HotScorer
+from ruralcredit_scoring.settings import Settings
 
 
 @pytest.fixture()
@@ -67,32 +68,32 @@ def test_missing_artefact_is_detected(reg):
         reg.load("v0001")
 
 
-def test_hot_scorer_follows_promotion_and_survives_a_bad_one(reg, book):
+def test_the_engine_follows_promotion_and_survives_a_bad_one(reg, book):
     reg.promote("v0001")
-    hot = HotScorer(reg, check_every_s=0)
-    assert hot.current().version == "v0001"
+    engine = Engine(Settings(registry_dir=str(reg.root)), check_every_s=0)
+    assert engine.scorer.version == "v0001"
     reg.promote("v0002")
-    assert hot.current().version == "v0002"
+    assert engine.scorer.version == "v0002"
     (reg.path("v0001") / "model.txt").write_text("garbage")
     # A pointer moved to a broken version (by hand) must not take down the running scorer.
     (reg.root / "promoted.json").write_text(json.dumps({"version": "v0001", "history": []}))
-    assert hot.current().version == "v0002" and "v0001" in hot.last_error
-    assert 0 < hot.current().pd(book.iloc[0].to_dict()) < 1
+    assert engine.scorer.version == "v0002" and "v0001" in engine.last_error
+    assert 0 < engine.scorer.pd(book.iloc[0].to_dict()) < 1
 
 
 def test_decisions_go_on_while_promotions_swap_the_model(reg, book):
     import threading
 
     reg.promote("v0001")
-    hot = HotScorer(reg, check_every_s=0)
+    engine = Engine(Settings(registry_dir=str(reg.root)), check_every_s=0)
     rows = [book.iloc[i].to_dict() for i in range(50)]
-    expected = [hot.current().pd(r) for r in rows]  # both versions are the same trained model
+    expected = [engine.scorer.pd(r) for r in rows]  # both versions are the same trained model
     stop, failures, versions = threading.Event(), [], set()
 
     def score() -> None:
         while not stop.is_set():
             for r, want in zip(rows, expected, strict=True):
-                scorer = hot.current()
+                scorer = engine.scorer
                 versions.add(scorer.version)
                 try:
                     got = scorer.explain(r).pd
@@ -107,7 +108,7 @@ def test_decisions_go_on_while_promotions_swap_the_model(reg, book):
         t.start()
     for i in range(20):  # each promotion loads a new booster; the replaced one is dropped
         reg.promote("v0002" if i % 2 == 0 else "v0001")
-        hot.current()
+        engine.scorer
     stop.set()
     for t in threads:
         t.join()

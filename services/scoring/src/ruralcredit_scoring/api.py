@@ -16,7 +16,7 @@ from ruralcredit_common.contracts.what_if import FeatureName, WhatIf
 from ruralcredit_common.db import utcnow
 from ruralcredit_common.http import body_schema, internal_caller
 from ruralcredit_common.inputs import keys_named, number
-from ruralcredit_scoring.convert import to_contract
+from ruralcredit_scoring.to_events import to_contract
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(internal_caller)])
 

@@ -12,9 +12,9 @@ from ruralcredit_common.db import utcnow
 from ruralcredit_common.kafka import Handler, after_commit, received_at
 from ruralcredit_common.outbox import add_events
 from ruralcredit_scoring import metrics, outcomes
-from ruralcredit_scoring.convert import to_contract
 from ruralcredit_scoring.engine import Engine, existing_exposure, exposure_ends_at
 from ruralcredit_scoring.orm import Base, DecisionRecord, ShadowScore
+from ruralcredit_scoring.to_events import to_contract
 
 TOPICS = [cashflow.TOPIC, loans.TOPIC]
 

@@ -4,6 +4,8 @@ and pricing, an optional challenger in shadow, and the merchant's existing expos
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +15,9 @@ from sqlalchemy.orm import Session
 from ruralcredit_scoring.domain import Decision
 from ruralcredit_scoring.domain.config import DEFAULT_POLICY, PricingConfig
 from ruralcredit_scoring.drift_monitor import DriftMonitor
+from ruralcredit_scoring.from_events import application_from_cashflow
 from ruralcredit_scoring.model.registry import ModelLoadError, Registry
-from ruralcredit_scoring.model.scorer import HotScorer, Scorer, application_from_cashflow
+from ruralcredit_scoring.model.scorer import Scorer
 from ruralcredit_scoring.orm import DecisionRecord
 from ruralcredit_scoring.settings import Settings
 
@@ -33,12 +36,17 @@ def pricing_config(s: Settings) -> PricingConfig:
 
 
 class Engine:
-    """Decides applications with the promoted model."""
+    """Decides applications with the promoted model, and follows the registry: a newly promoted
+    version is picked up without a restart, and a broken one leaves the running model in place."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, check_every_s: float = 1.0) -> None:
         self.registry = Registry(settings.registry_dir)
         self.pcfg, self.rcfg = DEFAULT_POLICY, pricing_config(settings)
-        self.hot = HotScorer(self.registry, pcfg=self.pcfg, rcfg=self.rcfg)
+        self.check_every_s = check_every_s
+        self._champion = Scorer(self.registry.load(), self.pcfg, self.rcfg)
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
         self.drift = DriftMonitor()
         self.challenger: Scorer | None = None
         if settings.challenger_version:
@@ -49,8 +57,20 @@ class Engine:
 
     @property
     def scorer(self) -> Scorer:
-        """The champion, as currently promoted."""
-        return self.hot.current()
+        """The champion, as currently promoted (the registry is looked at once a second at most)."""
+        now = time.monotonic()
+        if now - self._checked < self.check_every_s:
+            return self._champion
+        with self._lock:
+            self._checked = now
+            version = self.registry.promoted_version()
+            if version and version != self._champion.version:
+                try:
+                    self._champion = Scorer(self.registry.load(version), self.pcfg, self.rcfg)
+                    self.last_error = None
+                except ModelLoadError as e:
+                    self.last_error = str(e)
+        return self._champion
 
     def decide(self, payload: dict[str, Any], existing_exposure: Decimal = Decimal("0.00")) -> Decision:
         """The champion's decision on a cashflow.v1 payload (as a dict)."""

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import roc_curve
 
-from ruralcredit_scoring.model import metrics
+from ruralcredit_scoring.model import evaluation
 from ruralcredit_scoring.model.train import TrainResult, n_leaves
 
 PLOTS = ("roc.png", "calibration.png", "score_distribution.png", "feature_importance.png")
@@ -40,7 +40,7 @@ def plots(result: TrainResult, out: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(5, 5))
     for name in result.metrics:
-        tab = metrics.calibration_table(t["y"].to_numpy(), t[name].to_numpy())
+        tab = evaluation.calibration_table(t["y"].to_numpy(), t[name].to_numpy())
         ax.plot(tab["mean_pd"], tab["default_rate"], "o-", label=name)
     top = float(max(t["pd"].max(), 0.05))
     ax.plot([0, top], [0, top], "k:", lw=0.8)

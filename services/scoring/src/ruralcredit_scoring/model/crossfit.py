@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from ruralcredit_scoring.model import blend, calibration, metrics, woe
+from ruralcredit_scoring.model import blend, calibration, evaluation, woe
 from ruralcredit_scoring.model.loanbook import FeatureSpec, LoanBookError, categories_of, encode, validate
 from ruralcredit_scoring.model.train import Log, TrainResult, fingerprint, profile
 
@@ -159,8 +159,8 @@ def train_book(frame: pd.DataFrame, spec: FeatureSpec, cfg: BookConfig = BookCon
         test[k] = test["pd"] if k == kind else calibrated_oof(raw[k], y, folds, calibration.choose(raw[k], y, seed=cfg.seed)[0].kind)
     if spec.true_pd:
         test["oracle (true PD)"] = frame[spec.true_pd].to_numpy()
-    results = {name: metrics.evaluate(y, test[name]) for name in test.columns[3:]}
-    log(_verdict(champ) + "\n" + metrics.table(results))
+    results = {name: evaluation.evaluate(y, test[name]) for name in test.columns[3:]}
+    log(_verdict(champ) + "\n" + evaluation.table(results))
 
     booster, card, contrib = None, None, np.zeros((len(y), len(spec.features) + 1))
     if kind in ("lightgbm", "blend"):
@@ -181,7 +181,7 @@ def train_book(frame: pd.DataFrame, spec: FeatureSpec, cfg: BookConfig = BookCon
         params={**params, "num_boost_round": rounds, "book_config": cfg.__dict__} if booster else {"book_config": cfg.__dict__},
         categories=cats,
         metrics=results,
-        calibration_table=metrics.calibration_table(y, test["pd"].to_numpy()),
+        calibration_table=evaluation.calibration_table(y, test["pd"].to_numpy()),
         calibrator_scores=cal_scores,
         test=test,
         importance=importance,

@@ -6,12 +6,8 @@ raw score in log-odds and each feature's additive contribution to it, which is a
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import threading
-import time
 from collections.abc import Mapping
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -21,7 +17,7 @@ from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING
 from ruralcredit_scoring.domain.reasons import remedy_value, risk_direction
 from ruralcredit_scoring.model.blend import Blend
 from ruralcredit_scoring.model.predictor import Predictor
-from ruralcredit_scoring.model.registry import LoadedModel, ModelLoadError, Registry
+from ruralcredit_scoring.model.registry import LoadedModel
 from ruralcredit_scoring.model.woe import Scorecard
 
 
@@ -151,53 +147,3 @@ class Scorer:
     def explain_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Per-feature deltas against the portfolio baseline for the rows that need reasons."""
         return self.predictor.contrib(self.matrix(frame))[:, :-1] - self.baseline
-
-
-def application_from_cashflow(payload: Mapping, existing_exposure: Decimal = Decimal("0.00")) -> Application:
-    """Application from a cashflow.v1 payload (as a dict)."""
-    col = payload["collections"]
-
-    def date(v: object) -> dt.date:
-        return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
-
-    return Application(
-        application_id=str(payload["application_id"]),
-        merchant_id=str(payload["merchant_id"]),
-        amount=Decimal(str(payload["amount"])),
-        term_days=int(payload["term_days"]),
-        as_of=date(payload["as_of"]),
-        features={k: float(v) for k, v in payload["features"].items()},
-        daily_p10=list(col["p10"]),
-        daily_p50=list(col["p50"]),
-        settlement_lag_days=int(payload.get("settlement_lag_days", 15)),
-        payout_days=[date(d) for d in payload.get("payout_days", [])],
-        existing_exposure=existing_exposure,
-        term_p10=None if col.get("term_p10") is None else float(col["term_p10"]),
-    )
-
-
-class HotScorer:
-    """Follows the registry's promoted version: a newly promoted model is picked up without a restart."""
-
-    def __init__(self, registry: Registry, check_every_s: float = 1.0, **configs: object) -> None:
-        self.registry, self.check_every_s, self.configs = registry, check_every_s, configs
-        self._scorer = Scorer(registry.load(), **configs)  # type: ignore[arg-type]
-        self._checked = time.monotonic()
-        self._lock = threading.Lock()
-        self.last_error: str | None = None
-
-    def current(self) -> Scorer:
-        """The scorer for the promoted version, reloaded if the promotion changed; a bad new version keeps the old one."""
-        now = time.monotonic()
-        if now - self._checked < self.check_every_s:
-            return self._scorer
-        with self._lock:
-            self._checked = now
-            version = self.registry.promoted_version()
-            if version and version != self._scorer.version:
-                try:
-                    self._scorer = Scorer(self.registry.load(version), **self.configs)  # type: ignore[arg-type]
-                    self.last_error = None
-                except ModelLoadError as e:
-                    self.last_error = str(e)
-        return self._scorer

@@ -14,7 +14,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from ruralcredit_scoring.model import baseline, calibration, drift, metrics
+from ruralcredit_scoring.model import baseline, calibration, drift, evaluation
 from ruralcredit_scoring.model.loanbook import FeatureSpec, categories_of, encode, validate
 from ruralcredit_scoring.model.woe import Scorecard
 
@@ -159,11 +159,11 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
     test["scorecard"] = baseline.predict_scorecard(card, frame.iloc[te], spec)
     if spec.true_pd:
         test["oracle (true PD)"] = frame[spec.true_pd].to_numpy()[te]
-    results = {name: metrics.evaluate(test["y"], test[name]) for name in test.columns[3:]}
+    results = {name: evaluation.evaluate(test["y"], test[name]) for name in test.columns[3:]}
     sample = np.random.default_rng(cfg.seed).choice(tr, size=min(len(tr), 4000), replace=False)
     contrib = booster.predict(x[sample], pred_contrib=True)
     t2 = time.perf_counter()
-    log(f"calibration, scorecard and metrics: {t2 - t1:.1f}s\n" + metrics.table(results))
+    log(f"calibration, scorecard and metrics: {t2 - t1:.1f}s\n" + evaluation.table(results))
     return TrainResult(
         booster=booster,
         calibrator=calibrator,
@@ -171,7 +171,7 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
         params={**params, "num_boost_round": booster.num_trees(), "train_config": cfg.__dict__},
         categories=categories,
         metrics=results,
-        calibration_table=metrics.calibration_table(test["y"].to_numpy(), test["pd"].to_numpy()),
+        calibration_table=evaluation.calibration_table(test["y"].to_numpy(), test["pd"].to_numpy()),
         calibrator_scores=cal_scores,
         test=test,
         importance=dict(zip(spec.features, booster.feature_importance("gain").round(3).tolist())),

@@ -1,4 +1,4 @@
-"""Between the domain's Decision and the decisions.v1 contract."""
+"""From the domain to event payloads: the Decision as a decisions.v1 payload (its opposite is `from_events`)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from ruralcredit_common.auth import hash_key, same_key
 from ruralcredit_common.observe import note_caller
 from ruralcredit_common.openapi import raises
 
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Admin, platform or officer key")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Admin, platform, officer or bank-system key")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -32,7 +32,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 class Caller:
     """The authenticated caller and the tenant it may act for."""
 
-    kind: Literal["admin", "platform", "officer"]
+    kind: Literal["admin", "platform", "officer", "bank"]
     key_id: str | None = None
     platform_id: str | None = None
     officer_id: str | None = None
@@ -41,6 +41,8 @@ class Caller:
     @property
     def actor(self) -> str:
         """How the caller appears in the audit trail."""
+        if self.kind == "bank":
+            return f"bank:{self.institution_id}"
         return self.officer_id or self.platform_id or "admin"
 
 
@@ -54,15 +56,17 @@ def authenticate(request: Request, key: str | None = Security(api_key_header)) -
     # SQLite a process has one connection).
     with request.app.state.runtime.factory() as session:
         row = session.execute(
-            select(ApiKey.id, ApiKey.platform_id, ApiKey.officer_id, Officer.institution_id)
+            select(ApiKey.id, ApiKey.platform_id, ApiKey.officer_id, Officer.institution_id, ApiKey.institution_id)
             .outerjoin(Officer, Officer.id == ApiKey.officer_id)
             .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
         ).first()
     if row is None:
         raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "ApiKey"})
-    key_id, platform_id, officer_id, institution_id = row
+    key_id, platform_id, officer_id, institution_id, bank_id = row
     if platform_id:
         return Caller(kind="platform", key_id=key_id, platform_id=platform_id)
+    if bank_id:
+        return Caller(kind="bank", key_id=key_id, institution_id=bank_id)
     return Caller(kind="officer", key_id=key_id, officer_id=officer_id, institution_id=institution_id)
 
 
@@ -82,3 +86,7 @@ PlatformCaller = Annotated[Caller, Depends(_require("platform"))]
 OfficerCaller = Annotated[Caller, Depends(_require("officer"))]
 # A merchant's own platform, or a loan officer (who still needs the merchant's consent).
 PlatformOrOfficer = Annotated[Caller, Depends(_require("platform", "officer"))]
+# A bank acts on its own loans through its officers or its core banking system's key.
+BankOrOfficer = Annotated[Caller, Depends(_require("bank", "officer"))]
+# A loan is read by its bank and by the platform that deducts its instalments.
+LoanReader = Annotated[Caller, Depends(_require("bank", "officer", "platform"))]

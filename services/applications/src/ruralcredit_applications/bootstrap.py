@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from ruralcredit_applications import applications as cases
 from ruralcredit_applications import consumer, metrics
-from ruralcredit_applications.api import admin, evidence, insight, officer, platform
+from ruralcredit_applications import loans as loan_cases
+from ruralcredit_applications.api import admin, evidence, insight, loans, officer, platform
 from ruralcredit_applications.orm import Base
 from ruralcredit_applications.settings import Settings, get_settings
 from ruralcredit_common import http
@@ -28,7 +29,7 @@ def make_app(runtime: Runtime) -> FastAPI:
     return http.service_app(
         runtime, title="Rural credit: applications",
         description="Platforms push merchants' sales; loan officers submit applications and read decisions.",
-        routers=[m.router for m in (admin, platform, officer, evidence, insight)],
+        routers=[m.router for m in (admin, platform, officer, evidence, insight, loans)],
     )
 
 
@@ -48,11 +49,26 @@ def refer_overdue(runtime: Runtime, deadline: dt.timedelta | None = None) -> Non
         log.warning("referred %d application(s) with no decision after %.0f s", n, deadline.total_seconds())
 
 
+def count_arrears(runtime: Runtime, as_of: dt.date | None = None) -> int:
+    """The daily days-past-due count of every open loan (today's business day by default); returns how many were counted."""
+    day = as_of or loan_cases.today()
+    total = 0
+    while True:
+        with transaction(runtime.factory) as session:
+            n = loan_cases.refresh_arrears(session, day)
+        if n:
+            runtime.relay.wake()
+        total += n
+        if n == 0:
+            return total
+
+
 def build(settings: Settings | None = None) -> Runtime:
     """The service's runtime from settings (read from the environment by default)."""
     settings = settings or get_settings()
     return Runtime.create(
         name=NAME, settings=settings, base=Base,
         migrations=MIGRATIONS, make_app=make_app, topics=consumer.TOPICS, handler=consumer.handle,
-        jobs=[("decision-deadline", settings.deadline_check_seconds, refer_overdue, ("all", "consumer"))],
+        jobs=[("decision-deadline", settings.deadline_check_seconds, refer_overdue, ("all", "consumer")),
+              ("days-past-due", settings.arrears_check_seconds, count_arrears, ("all", "consumer"))],
     )

@@ -77,7 +77,8 @@ def resolve_merchants(session: Session, platform_id: str, checked: Checked) -> d
     return known
 
 
-def _prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime, skew: dt.timedelta) -> tuple[Checked, BatchResult]:
+def prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime, skew: dt.timedelta) -> tuple[Checked, BatchResult]:
+    """Validate each row, refuse those dated in the future, report repeats within the batch as duplicates."""
     checked = parse_rows(rows, model)
     reject_future(checked, when, now, skew)
     result = BatchResult(received=len(rows))
@@ -92,7 +93,7 @@ def ingest_orders(
     session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
 ) -> BatchResult:
     """Store new orders, report duplicates and bad rows, queue the daily increments."""
-    checked, result = _prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
+    checked, result = prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
     merchants = resolve_merchants(session, platform.id, checked)
     new = _store_new(session, Order, "order_id", checked, result, lambda r: {
         "platform_id": platform.id, "order_id": r.order_id, "merchant_id": merchants[r.merchant_ref],
@@ -111,7 +112,7 @@ def ingest_refunds(
     session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
 ) -> BatchResult:
     """Store new refunds against the platform's own orders; a refund may not exceed what is left."""
-    checked, result = _prepare(rows, RefundRow, "refunded_at", "key", now, skew)
+    checked, result = prepare(rows, RefundRow, "refunded_at", "key", now, skew)
     order_ids = {r.order_id for r in checked.valid.values()}
     orders = {
         o.order_id: o
@@ -166,7 +167,7 @@ def ingest_payouts(
     session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
 ) -> BatchResult:
     """Store new payouts (settlements) to the platform's merchants."""
-    checked, result = _prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
+    checked, result = prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
     merchants = resolve_merchants(session, platform.id, checked)
     new = _store_new(session, Payout, "payout_id", checked, result, lambda r: {
         "platform_id": platform.id, "payout_id": r.payout_id, "merchant_id": merchants[r.merchant_ref],

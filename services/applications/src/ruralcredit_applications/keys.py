@@ -12,10 +12,11 @@ from ruralcredit_common.db import utcnow
 from ruralcredit_common.ids import new_id
 
 
-def issue(session: Session, *, platform_id: str | None = None, officer_id: str | None = None) -> KeyOut:
-    """Create a key for a platform or an officer; the plain key leaves only in the answer."""
-    plain = new_api_key("plat" if platform_id else "off")
-    row = ApiKey(id=new_id("key"), key_hash=hash_key(plain), hint=key_hint(plain), platform_id=platform_id, officer_id=officer_id)
+def issue(session: Session, *, platform_id: str | None = None, officer_id: str | None = None, institution_id: str | None = None) -> KeyOut:
+    """Create a key for a platform, an officer or a bank's core system; the plain key leaves only in the answer."""
+    plain = new_api_key("plat" if platform_id else "off" if officer_id else "bank")
+    row = ApiKey(id=new_id("key"), key_hash=hash_key(plain), hint=key_hint(plain), platform_id=platform_id, officer_id=officer_id,
+                 institution_id=institution_id)
     session.add(row)
     return KeyOut(key_id=row.id, api_key=plain)
 

@@ -47,7 +47,7 @@ class Officer(Base):
 
 
 class ApiKey(Base):
-    """A hashed API key of a platform or an officer; revocable."""
+    """A hashed API key of a platform, an officer or a bank's core system; revocable."""
 
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -55,6 +55,8 @@ class ApiKey(Base):
     hint: Mapped[str] = mapped_column(String(40))
     platform_id: Mapped[str | None] = mapped_column(ForeignKey("platforms.id"), index=True)
     officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    # A key of an institution's core banking system (no officer): it records disbursements and repayments.
+    institution_id: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(TS)
 

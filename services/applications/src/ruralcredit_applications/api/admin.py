@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ruralcredit_applications import keys
 from ruralcredit_applications.auth import AdminCaller, SessionDep
@@ -49,9 +50,13 @@ def list_platforms(session: SessionDep, _: AdminCaller) -> list[Platform]:
 @router.post("/platforms/{platform_id}/keys", status_code=201, response_model=KeyOut)
 def rotate_platform_key(platform_id: str, session: SessionDep, _: AdminCaller) -> KeyOut:
     """Issue another key for a platform (rotate: issue, switch, then revoke the old one)."""
-    if session.get(Platform, platform_id) is None:
-        raise HTTPException(404, "no such platform")
-    key = keys.issue(session, platform_id=platform_id)
+    return _new_key(session, Platform, "platform", platform_id=platform_id)
+
+
+def _new_key(session: Session, model: type, what: str, **owner: str) -> KeyOut:
+    if session.get(model, next(iter(owner.values()))) is None:
+        raise HTTPException(404, f"no such {what}")
+    key = keys.issue(session, **owner)
     session.commit()
     return key
 
@@ -99,8 +104,10 @@ def create_officer(institution_id: str, body: OfficerIn, session: SessionDep, _:
 @router.post("/officers/{officer_id}/keys", status_code=201, response_model=KeyOut)
 def rotate_officer_key(officer_id: str, session: SessionDep, _: AdminCaller) -> KeyOut:
     """Issue another key for an officer."""
-    if session.get(Officer, officer_id) is None:
-        raise HTTPException(404, "no such officer")
-    key = keys.issue(session, officer_id=officer_id)
-    session.commit()
-    return key
+    return _new_key(session, Officer, "officer", officer_id=officer_id)
+
+
+@router.post("/institutions/{institution_id}/keys", status_code=201, response_model=KeyOut)
+def issue_bank_system_key(institution_id: str, session: SessionDep, _: AdminCaller) -> KeyOut:
+    """Issue a key for the institution's core banking system: it records disbursements and repayments of the institution's loans."""
+    return _new_key(session, Institution, "institution", institution_id=institution_id)

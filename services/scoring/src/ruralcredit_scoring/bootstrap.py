@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from ruralcredit_common import http
 from ruralcredit_common.errors import StartupError
 from ruralcredit_common.runtime import Runtime
-from ruralcredit_scoring import api, consumer, metrics
+from ruralcredit_scoring import api, consumer, metrics, portfolio_monitor
 from ruralcredit_scoring.engine import Engine
 from ruralcredit_scoring.orm import Base
 from ruralcredit_scoring.settings import Settings, get_settings
@@ -57,6 +57,7 @@ def build(settings: Settings | None = None) -> Runtime:
         topics=consumer.TOPICS,
         prepare_hook=ensure_model,
         start_hook=attach_engine,
+        jobs=[("portfolio", settings.portfolio_refresh_seconds, portfolio_monitor.refresh, ("all", "consumer"))],
     )
     return runtime
 

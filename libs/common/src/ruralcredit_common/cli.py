@@ -19,6 +19,17 @@ def _dlq_replay(args: argparse.Namespace) -> None:
     print(f"replayed {n} message(s) from {args.topic}.dlq to {args.topic}")
 
 
+def _trace(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from ruralcredit_common import trace
+
+    found = trace.collect(args.application_id, trace.database_urls(Path(args.var)), Path(args.logs) if args.logs else None)
+    print(trace.render(found))
+    if found.application is None:
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with every service's subcommands."""
     parser = argparse.ArgumentParser(prog="ruralcredit", description="Rural credit scoring suite")
@@ -32,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--group", default="dlq-replay")
     r.add_argument("--limit", type=int, default=None)
     r.set_defaults(func=_dlq_replay)
+
+    p = sub.add_parser("trace", help="one application's path across the three services: hops, events, dead letters",
+                       description="Reads the three services' databases (APPLICATIONS_DATABASE_URL, CASHFLOW_DATABASE_URL, "
+                                   "SCORING_DATABASE_URL, else the embedded files under --var) and, with --logs, their logs.")
+    p.add_argument("application_id", help="e.g. app_5f3c…")
+    p.add_argument("--var", default=os.environ.get("RURALCREDIT_VAR", "var"), help="the embedded suite's folder (default var)")
+    p.add_argument("--logs", default=None, help="a log file, or a folder whose *.log files are read (the embedded suite: var)")
+    p.set_defaults(func=_trace)
 
     for ep in entry_points(group="ruralcredit.commands"):
         ep.load()(sub)

@@ -22,13 +22,11 @@ COPY constraints.txt ./
 COPY libs/common ./libs/common
 COPY services ./services
 # Non-editable install, every version pinned by constraints.txt (the same pins as `make install`).
-# scoring's `simulate` extra is the cashflow package, installed from its source: training on
-# the portfolio simulator computes features with cashflow's own code, so the model commands
-# and `prepare` (with SCORING_BOOTSTRAP_LOANS > 0) can train on simulated loans in the image.
+# Each image holds its own service and the runtime library only: no other service, and none of
+# the development tools (launcher, demo, local broker, simulator) of libs/dev.
 RUN --mount=type=cache,target=/root/.cache/pip \
     case "$SERVICE" in \
-      applications|cashflow) pip install -c constraints.txt "./libs/common[postgres]" "./services/$SERVICE" ;; \
-      scoring) pip install -c constraints.txt "./libs/common[postgres]" ./services/cashflow "./services/scoring[simulate]" ;; \
+      applications|cashflow|scoring) pip install -c constraints.txt "./libs/common[postgres]" "./services/$SERVICE" ;; \
       *) echo "build with --build-arg SERVICE=applications|cashflow|scoring (got '$SERVICE')" >&2; exit 1 ;; \
     esac
 

@@ -129,3 +129,17 @@ def test_test_packages_share_code_only_through_tests_support():
             if parts[0] == "conftest" or (parts[0] == "tests" and parts[-1].startswith("test_")):
                 offending.append(f"{path.relative_to(ROOT)}: {module}")
     assert not offending, "shared test code belongs in tests/support:\n" + "\n".join(offending)
+
+
+def test_each_image_installs_its_own_service_and_no_development_tools():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert installs, "the Dockerfile installs the services with pip"
+    for line in installs:
+        assert "libs/dev" not in line and "ruralcredit-dev" not in line, line
+        assert not re.findall(r"services/(?!\$SERVICE)\w+", line), f"an image installs another service: {line}"
+    for service in SERVICES:
+        meta = tomllib.loads((PACKAGES[f"ruralcredit_{service}"] / "pyproject.toml").read_text())["project"]
+        others = {f"ruralcredit-{s}" for s in SERVICES if s != service}
+        assert not {_normal(d.split("[")[0].split(">")[0]) for d in meta.get("dependencies", [])} & others, \
+            f"{service} depends on another service"

@@ -246,7 +246,7 @@ def order_client(url: str, key: str, merchants: int, rate: float, seconds: float
         t.start()
     for t in threads:
         t.join()
-    out.put({"accepted": accepted, "sent": sent, "latencies": latencies})
+    out.put({"accepted": accepted, "sent": sent, "latencies": latencies, "cpu": time.process_time()})
 
 
 async def submit_applications(url: str, key: str, merchant_ids: list[str], rate: float, seconds: float, start_at: float) -> dict:
@@ -367,6 +367,38 @@ def report(label: str, t: dict, sent: dict, orders: dict, seconds: float, waitin
     return figures
 
 
+def cpu_seconds(root_pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each process under `root_pid`, by role: what
+    each part of the suite costs, whatever else the machine is doing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2:].split()
+        pid, ppid = int(entry.name), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        stats[pid] = (cmdline, (int(fields[11]) + int(fields[12])) / tick)
+    out: dict[str, float] = {}
+    stack = [root_pid]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        if pid not in stats:
+            continue
+        cmdline, used = stats[pid]
+        role = next((name for name in ("applications", "cashflow", "scoring") if f"ruralcredit_{name}" in cmdline), None)
+        role = role or ("broker" if "tansu" in cmdline else "launcher")
+        out[role] = out.get(role, 0.0) + used
+    return out
+
+
 def run_load(suite: Suite, merchant_ids: list[str], rate: float, orders_rate: float, seconds: float, label: str) -> dict:
     """One run at fixed rates, then the wait for every decision, then the figures."""
     start_at = time.time() + 1.0
@@ -374,12 +406,20 @@ def run_load(suite: Suite, merchant_ids: list[str], rate: float, orders_rate: fl
     pusher = mp.Process(target=order_client, args=(suite.urls["applications"], suite.keys["platform"], len(merchant_ids),
                                                      orders_rate, seconds, start_at, queue))
     pusher.start()
+    cpu_before, own_before = cpu_seconds(suite.proc.pid), time.process_time()
     sent = asyncio.run(submit_applications(suite.urls["applications"], suite.keys["officer"], merchant_ids, rate, seconds, start_at))
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(suite.proc.pid).items()}
+    cpu["load generator (applications)"] = time.process_time() - own_before
     orders = queue.get()
     pusher.join()
+    cpu["load generator (orders)"] = orders.pop("cpu", 0.0)
     waiting = wait_decided(suite, sent["ids"], timeout=90)
     order_check = wait_orders_in_cashflow(suite, timeout=60)
-    return report(label, timings(suite, sent["ids"]), sent, orders, seconds, waiting, order_check)
+    figures = report(label, timings(suite, sent["ids"]), sent, orders, seconds, waiting, order_check)
+    figures["cores"] = {k: v / seconds for k, v in cpu.items()}
+    print("cores used during the load (CPU seconds a second): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in sorted(figures["cores"].items(), key=lambda kv: -kv[1])) + f"; total {sum(figures['cores'].values()):.2f}")
+    return figures
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from ruralcredit_dev.demo import sales_rows
 from tests.support import unique, wait_for
+from tests.support.sellers import cashflow_days as _cashflow_days
+from tests.support.sellers import merchant_with_sales as _merchant_with_sales
 
 pytestmark = pytest.mark.slow
 
@@ -24,28 +25,6 @@ def _clients(suite):
     platform = httpx.Client(base_url=suite.urls["applications"], headers={"X-API-Key": plat["key"]["api_key"]}, timeout=60)
     officer_c = httpx.Client(base_url=suite.urls["applications"], headers={"X-API-Key": officer["key"]["api_key"]}, timeout=30)
     return admin, platform, officer_c
-
-
-def _merchant_with_sales(platform, ref: str, days: int = 400, seed: int = 11):
-    today = dt.date.today()
-    m = platform.put(f"/v1/platform/merchants/{ref}", json={
-        "merchant_ref": ref, "name": "E2E shop", "county": "Tianyang", "category": "groceries", "onboarded_on": str(today - dt.timedelta(days=days)),
-    }).json()
-    orders, payouts = sales_rows(ref, days, seed, today)
-    for kind, rows in (("orders", orders), ("payouts", payouts)):
-        for i in range(0, len(rows), 5000):
-            r = platform.post(f"/v1/platform/{kind}:batch", json={"rows": rows[i:i + 5000]})
-            assert r.status_code == 200 and r.json()["rejected"] == 0, r.text
-    return m["id"], orders
-
-
-def _cashflow_days(suite, merchant_id: str) -> int:
-    engine = create_engine(suite.database_urls["cashflow"])
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM merchant_days WHERE merchant_id = :m"), {"m": merchant_id}).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def _assessment(suite, application_id: str) -> dict:

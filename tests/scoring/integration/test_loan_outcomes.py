@@ -49,7 +49,8 @@ def _portfolio(factory, n_bad: int = 60, n_good: int = 60, n_open: int = 10) -> 
     for n in range(n_bad + n_good + n_open):
         bad, still_open = n < n_bad, n >= n_bad + n_good
         coverage = rng.uniform(0.5, 1.5) if bad else rng.uniform(1.0, 3.0)
-        decided(factory, n, {"coverage_p10": round(coverage, 3), "history_days": float(rng.randint(200, 800))}, pd=0.3 if bad else 0.05, grade="C" if bad else "A")
+        features = {"coverage_p10": round(coverage, 3), "history_days": float(rng.randint(200, 800)), "term_days": 60.0}
+        decided(factory, n, features, pd=0.3 if bad else 0.05, grade="C" if bad else "A")
         on = AS_OF - dt.timedelta(days=20) if still_open else dt.date(2026, 1, 5) + dt.timedelta(days=n)
         events.append(disbursed(n, on))
         if bad:
@@ -68,7 +69,7 @@ def test_the_book_holds_matured_loans_with_their_features_and_trains(factory, tm
     assert "120 loans" in lines[0] and "60 defaulted, 60 repaid, 0 performing" in lines[0] and "10 still open left out" in lines[0]
     doc = json.loads(spec.read_text())
     assert (doc["id"], doc["target"], doc["bad"], doc["good"]) == ("loan_id", "outcome", ["defaulted"], ["repaid", "performing"])
-    assert [c["name"] for c in doc["columns"]] == ["coverage_p10", "history_days"]
+    assert [c["name"] for c in doc["columns"]] == ["coverage_p10", "history_days", "term_days"]
     frame, _ = load(out, spec)
     assert len(frame) == 120 and int(frame["outcome"].sum()) == 60
     from ruralcredit_scoring.model import pipeline

@@ -38,6 +38,9 @@ def test_outcome_labels_follow_the_loan_or_the_window():
     assert pf.outcome(bad(1, when=D(2026, 3, 1)), as_of, window_days=120) == pf.DEFAULTED
     written_off = loan(1, status="written_off", repaid_on=None, written_off_on=D(2026, 6, 1))
     assert pf.outcome(written_off, as_of) == pf.DEFAULTED
+    # Judged at an earlier day, a later default or repayment has not happened yet.
+    assert pf.outcome(bad(1, when=D(2026, 7, 1)), D(2026, 6, 1)) == pf.OPEN
+    assert pf.outcome(loan(1), D(2026, 3, 1)) == pf.OPEN
 
 
 def _binomial_quantile(n: int, p: float, q: float) -> int:

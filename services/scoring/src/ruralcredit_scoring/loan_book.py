@@ -47,16 +47,18 @@ def facts(session: Session, rows: Sequence[LoanOutcome]) -> list[portfolio.Loan]
 def frame(rows: Sequence[LoanOutcome], loans: Sequence[portfolio.Loan], features: Sequence[str], as_of: dt.date,
           window_days: int | None, include_open: bool) -> pd.DataFrame:
     """The book: facts, decision-time features and the outcome; open loans left out unless `include_open`."""
+    # A fact a feature also names (the term) is the feature's value: what the model was given.
+    facts = [f for f in FACTS if f not in features]
     records = []
     for row, loan in zip(rows, loans, strict=True):
         result = portfolio.outcome(loan, as_of, window_days)
         if result == portfolio.OPEN and not include_open:
             continue
-        record: dict[str, Any] = {f: getattr(row, f) for f in FACTS}
+        record: dict[str, Any] = {f: getattr(row, f) for f in facts}
         record.update({name: row.features.get(name) for name in features})
         record[TARGET] = result
         records.append(record)
-    out = pd.DataFrame.from_records(records, columns=[*FACTS, *features, TARGET])
+    out = pd.DataFrame.from_records(records, columns=[*facts, *features, TARGET])
     for money in ("amount", "annual_rate"):
         out[money] = out[money].astype(float)
     return out

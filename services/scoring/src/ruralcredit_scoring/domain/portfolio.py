@@ -57,10 +57,12 @@ def outcome(loan: Loan, as_of: dt.date, window_days: int | None = None) -> str:
     disbursement, and a loan observed that long without one is good.
     """
     end = loan.disbursed_on + dt.timedelta(days=window_days) if window_days else None
-    bad = loan.bad_on
+    # Only what had happened by `as_of` counts: a book judged at a past date sees that date's outcomes.
+    bad = loan.bad_on if loan.bad_on is not None and loan.bad_on <= as_of else None
+    repaid = loan.repaid_on if loan.repaid_on is not None and loan.repaid_on <= as_of else None
     if bad is not None and (end is None or bad <= end):
         return DEFAULTED
-    if loan.repaid_on is not None and (end is None or loan.repaid_on <= end):
+    if repaid is not None and (end is None or repaid <= end):
         return REPAID
     known_by = end or loan.maturity_on + dt.timedelta(days=loan.default_after_days)
     return PERFORMING if as_of >= known_by else OPEN

@@ -182,7 +182,7 @@ def install(app: ServiceApp, *, ready: Callable[[], tuple[bool, dict[str, bool]]
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
-        extra = exc.detail if isinstance(exc.detail, dict) else {}
+        extra: dict[str, Any] = exc.detail if isinstance(exc.detail, dict) else {}
         resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail, **extra)
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v

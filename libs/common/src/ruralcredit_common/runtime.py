@@ -172,10 +172,13 @@ class Runtime:
         if self.handler is None and not self.topics:
             return self.jobs
         lag = GroupLag(self.settings.kafka_bootstrap, self.settings.consumer_group, [self.settings.topic_prefix + t for t in self.topics])
-        keep = dt.timedelta(days=self.settings.processed_events_keep_days)
         return [*self.jobs, ("group-lag", 10.0, lambda _: lag.record(), ("all", "relay")),
-                ("prune-processed-events", PRUNE_EVERY, lambda rt: prune_processed(rt.engine, rt.base.ProcessedEvent.__table__, keep=keep),
-                 ("all", "consumer"))]
+                ("prune-processed-events", PRUNE_EVERY, Runtime.prune_processed, ("all", "consumer"))]
+
+    def prune_processed(self) -> None:
+        """Forget the ids of the events applied before the retention window."""
+        prune_processed(self.engine, self.base.ProcessedEvent.__table__,
+                        keep=dt.timedelta(days=self.settings.processed_events_keep_days))
 
     def _every(self, name: str, seconds: float, job: Callable[[Runtime], None]) -> None:
         # A failing run is logged and tried again next time: the job must not take the process

@@ -193,7 +193,7 @@ def _read_processed(engine: Engine, trace: Trace, name: str, ids: set[str]) -> N
     if not ids:
         return
     with engine.connect() as conn:
-        applied = dict(conn.execute(select(PROCESSED.c.event_id, PROCESSED.c.processed_at).where(PROCESSED.c.event_id.in_(ids))).all())
+        applied: dict[str, dt.datetime] = dict(conn.execute(select(PROCESSED.c.event_id, PROCESSED.c.processed_at).where(PROCESSED.c.event_id.in_(ids))).all())
     for event in trace.events:
         if event.event_id in applied:
             event.applied.append((name, applied[event.event_id]))

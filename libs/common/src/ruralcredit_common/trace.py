@@ -265,7 +265,7 @@ def render(trace: Trace) -> str:
     if not trace.events:
         out.append("  none in the outboxes (published rows are kept a day)")
     dead = [a for a in trace.audit if a["action"] == "dead_lettered"]
-    out.append("dead letters: " + ("none" if not dead else ""))
+    out.append("dead letters:" + ("" if dead else " none"))
     for a in dead:
         d = a["detail"] or {}
         out.append(f"  {_clock(a['at'])}  {d.get('stage')} could not apply {d.get('event_type')} from {d.get('topic')}: {str(d.get('error'))[:100]}")

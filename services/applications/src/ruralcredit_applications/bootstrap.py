@@ -7,10 +7,9 @@ import logging
 
 from fastapi import FastAPI
 
-from ruralcredit_applications import applications as cases
-from ruralcredit_applications import consumer, metrics
-from ruralcredit_applications import loans as loan_cases
-from ruralcredit_applications.api import admin, evidence, insight, loans, officer, platform
+from ruralcredit_applications import consumer, loans, metrics, origination
+from ruralcredit_applications.api import admin, evidence, insight, officer, platform
+from ruralcredit_applications.api import loans as loan_routes
 from ruralcredit_applications.orm import Base
 from ruralcredit_applications.settings import Settings, get_settings
 from ruralcredit_common import http
@@ -29,20 +28,20 @@ def make_app(runtime: Runtime) -> FastAPI:
     return http.service_app(
         runtime, title="Rural credit: applications",
         description="Platforms push merchants' sales; loan officers submit applications and read decisions.",
-        routers=[m.router for m in (admin, platform, officer, evidence, insight, loans)],
+        routers=[m.router for m in (admin, platform, officer, evidence, insight, loan_routes)],
     )
 
 
 def _oldest_undecided(runtime: Runtime) -> dt.datetime | None:
     with runtime.factory() as session:
-        return cases.oldest_undecided(session)
+        return origination.oldest_undecided(session)
 
 
 def refer_overdue(runtime: Runtime, deadline: dt.timedelta | None = None) -> None:
     """Refer applications that passed the decision deadline (the configured one by default) to a loan officer."""
     deadline = deadline or dt.timedelta(seconds=runtime.settings.decision_deadline_seconds)  # type: ignore[attr-defined]
     with transaction(runtime.factory) as session:
-        n = cases.refer_overdue(session, deadline)
+        n = origination.refer_overdue(session, deadline)
     for _ in range(n):
         metrics.referred_undecided("deadline")
     if n:
@@ -51,11 +50,11 @@ def refer_overdue(runtime: Runtime, deadline: dt.timedelta | None = None) -> Non
 
 def count_arrears(runtime: Runtime, as_of: dt.date | None = None) -> int:
     """The daily days-past-due count of every open loan (today's business day by default); returns how many were counted."""
-    day = as_of or loan_cases.today()
+    day = as_of or loans.today()
     total = 0
     while True:
         with transaction(runtime.factory) as session:
-            n = loan_cases.refresh_arrears(session, day)
+            n = loans.refresh_arrears(session, day)
         if n:
             runtime.relay.wake()
         total += n

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ruralcredit_applications import applications as cases
-from ruralcredit_applications import metrics
+from ruralcredit_applications import metrics, origination
 from ruralcredit_common.contracts import applications, cashflow, dead_letters, decisions, dlq_topic
 from ruralcredit_common.contracts.envelope import RawEnvelope
 from ruralcredit_common.errors import PermanentEventError
@@ -23,15 +22,15 @@ def handle(session: Session, envelopes: list[RawEnvelope]) -> None:
             _decision(session, envelope.bind(decisions.DecisionMade))
         elif envelope.type == dead_letters.NOTICE and envelope.correlation_id:
             notice = envelope.bind(dead_letters.DeadLettered)
-            if cases.record_dead_letter(session, notice, envelope.correlation_id):
+            if origination.record_dead_letter(session, notice, envelope.correlation_id):
                 after_commit(session, lambda stage=notice.service: metrics.referred_undecided(stage))
 
 
 def _decision(session: Session, made: decisions.DecisionMade) -> None:
     try:
-        stored = cases.record_decision(session, made)
-    except cases.NotFound as exc:
+        stored = origination.record_decision(session, made)
+    except origination.NotFound as exc:
         raise PermanentEventError(str(exc)) from None
     if stored is not None:
-        app = session.get(cases.Application, made.application_id)
+        app = session.get(origination.Application, made.application_id)
         after_commit(session, lambda: metrics.observe_decided(app.created_at, stored.recorded_at))

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ruralcredit_applications.applications import NotAllowed
 from ruralcredit_applications.domain import lifecycle
 from ruralcredit_applications.domain import loans as rules
 from ruralcredit_applications.domain.sales import BUSINESS_TZ, business_day
+from ruralcredit_applications.origination import NotAllowed
 from ruralcredit_applications.orm import Application, AuditEntry, Base, Decision, Merchant, Override, Payout, Platform
 from ruralcredit_applications.orm_loans import Loan, LoanInstalment
 from ruralcredit_common.contracts import loans as loans_v1

@@ -9,8 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from ruralcredit_applications import applications as cases
-from ruralcredit_applications import evidence
+from ruralcredit_applications import evidence, origination
 from ruralcredit_applications.auth import OfficerCaller, SessionDep
 from ruralcredit_applications.domain.evidence import CSV_PATTERN, PlanIn, flow_csv_rows
 from ruralcredit_applications.orm import Merchant
@@ -27,10 +26,10 @@ def consented_merchant(session: Any, merchant_id: str, caller: Any, scope: str |
     merchant = session.get(Merchant, merchant_id)
     if merchant is None:
         raise HTTPException(404, "no such merchant")
-    consent = cases.active_consent(session, merchant_id, caller.institution_id, utcnow())
-    if consent is None or (scope is not None and scope not in consent.scope):
-        data = f"its {scope.replace('_', ' ')} data" if scope else "its data"
-        raise HTTPException(403, f"the merchant has not consented to this institution using {data}")
+    try:
+        origination.consented(session, merchant_id, caller.institution_id, scope, utcnow())
+    except origination.NotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
     return merchant
 
 

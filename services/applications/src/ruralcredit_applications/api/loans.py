@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_applications import loans, repayments
 from ruralcredit_applications.api.batches import batch_doc, batch_endpoint
-from ruralcredit_applications.applications import NotAllowed
 from ruralcredit_applications.auth import BankOrOfficer, Caller, LoanReader, PlatformCaller, SessionDep
 from ruralcredit_applications.domain import loans as rules
 from ruralcredit_applications.domain.repayments import DeductionRow, RepaymentRow
 from ruralcredit_applications.loan_schemas import DisbursementIn, InstalmentOut, LoanOut, LoanPage, RepaymentOut, WriteOffIn
+from ruralcredit_applications.origination import NotAllowed
 from ruralcredit_applications.orm import Application, AuditEntry
 from ruralcredit_applications.orm_loans import Loan, LoanInstalment, Repayment
 from ruralcredit_applications.schemas import AuditOut, BatchOut

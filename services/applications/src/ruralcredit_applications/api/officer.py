@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_, select
 
-from ruralcredit_applications import applications as cases
-from ruralcredit_applications import metrics
+from ruralcredit_applications import metrics, origination
 from ruralcredit_applications.api.evidence import consented_merchant
 from ruralcredit_applications.api.platform import merchant_out
 from ruralcredit_applications.auth import OfficerCaller, PlatformOrOfficer, SessionDep
@@ -88,13 +87,13 @@ def _out(session: SessionDep, app: Application) -> ApplicationOut:
 def submit_application(body: ApplicationIn, request: Request, session: SessionDep, caller: OfficerCaller) -> ApplicationOut:
     """Submit a loan application; the decision follows within about a second."""
     try:
-        app = cases.submit(
+        app = origination.submit(
             session, officer_id=caller.officer_id, institution_id=caller.institution_id, merchant_id=body.merchant_id,
             amount=body.amount, term_days=body.term_days, purpose=body.purpose,
         )
-    except cases.NotFound:
+    except origination.NotFound:
         raise HTTPException(404, "no such merchant") from None
-    except cases.NotAllowed as exc:
+    except origination.NotAllowed as exc:
         raise HTTPException(403, str(exc)) from None
     session.commit()
     request.app.state.runtime.relay.wake()
@@ -106,7 +105,7 @@ def get_application(application_id: str, request: Request, session: SessionDep, 
     """One application with its decision: PD, grade, limit, term, rate and its parts, schedule, reasons."""
     app = _own_application(session, application_id, caller)
     ttl = dt.timedelta(days=request.app.state.runtime.settings.application_ttl_days)
-    if cases.expire_if_stale(session, app, ttl):
+    if origination.expire_if_stale(session, app, ttl):
         session.commit()
     return _out(session, app)
 
@@ -165,12 +164,12 @@ def override_application(
     model's decision is kept beside the override; 409 when the application is in no state to be overridden."""
     app = _own_application(session, application_id, caller, lock=True)
     try:
-        row = cases.override(
+        row = origination.override(
             session, app, officer_id=caller.officer_id, outcome=body.outcome, reason_code=body.reason_code,
             reason=body.reason, limits=request.app.state.runtime.settings.product_limits(),
             amount=body.amount, term_days=body.term_days,
         )
-    except cases.NotAllowed as exc:
+    except origination.NotAllowed as exc:
         raise HTTPException(409, str(exc)) from None
     except OverrideRefused as exc:
         raise HTTPException(422, {"errors": [{"field": exc.field, "in": "body", "reason": str(exc)}]}) from None
@@ -185,8 +184,8 @@ def withdraw_application(application_id: str, session: SessionDep, caller: Offic
     """Withdraw an application at the merchant's request."""
     app = _own_application(session, application_id, caller, lock=True)
     try:
-        cases.withdraw(session, app, actor=caller.officer_id)
-    except cases.NotAllowed as exc:
+        origination.withdraw(session, app, actor=caller.officer_id)
+    except origination.NotAllowed as exc:
         raise HTTPException(409, str(exc)) from None
     session.commit()
     return _out(session, app)

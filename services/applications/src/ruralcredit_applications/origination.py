@@ -1,4 +1,4 @@
-"""Application use cases: consent, submit, decide, override, withdraw, with the audit trail."""
+"""Loan origination: consent, submit, decide, override, withdraw, each with the audit trail."""
 
 from __future__ import annotations
 
@@ -58,14 +58,22 @@ def active_consent(session: Session, merchant_id: str, institution_id: str, at: 
     )
 
 
+def consented(session: Session, merchant_id: str, institution_id: str, scope: str | None, at: dt.datetime) -> Consent:
+    """The consent that lets the institution use the merchant's `scope` data now (any of its data
+    when `scope` is None); NotAllowed, naming the data, without one."""
+    consent = active_consent(session, merchant_id, institution_id, at)
+    if consent is None or (scope is not None and scope not in consent.scope):
+        data = f"its {scope.replace('_', ' ')} data" if scope else "its data"
+        raise NotAllowed(f"the merchant has not consented to this institution using {data}")
+    return consent
+
+
 def submit(session: Session, *, officer_id: str, institution_id: str, merchant_id: str, amount: Decimal, term_days: int, purpose: str) -> Application:
     """Create an application and hand it to cash-flow forecasting in the same transaction."""
     if session.get(Merchant, merchant_id) is None:
         raise NotFound("no such merchant")
     now = utcnow()
-    consent = active_consent(session, merchant_id, institution_id, now)
-    if consent is None or "sales" not in consent.scope:
-        raise NotAllowed("the merchant has not consented to this institution using its sales data")
+    consent = consented(session, merchant_id, institution_id, "sales", now)
     app = Application(
         id=new_id("app"), merchant_id=merchant_id, institution_id=institution_id, officer_id=officer_id,
         amount=amount, term_days=term_days, purpose=purpose, status=lifecycle.SUBMITTED, created_at=now, updated_at=now,

@@ -2,32 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from ruralcredit_applications import consumer
 from ruralcredit_common.contracts import applications as applications_v1
-from ruralcredit_common.contracts import decisions
-from ruralcredit_common.contracts.envelope import decode, encode
-
-
-def decide(api, app_id: str, merchant_id: str, outcome: str, grade: str = "B") -> None:
-    """Apply a decisions.v1 event with the service's own consumer handler."""
-    payload = decisions.DecisionMade(
-        application_id=app_id, merchant_id=merchant_id, outcome=outcome, pd=0.031, grade=grade,
-        limit="20000.00" if outcome != "decline" else "0.00", term_days=90, rate=None, model_version="m-test-1",
-        policy_version="p-1", policy_rule="pd_between_bands" if outcome == "refer" else None,
-        decided_at=dt.datetime.now(dt.UTC),
-    )
-    env = decisions.event(payload)
-    with api.runtime.factory() as session, session.begin():
-        consumer.handle(session, [decode(encode(env))])
-
-
-def _setup(api):
-    _, plat = api.platform("P")
-    merchant = api.merchant(plat, "m-1")
-    _, officer = api.officer("Bank")
-    return officer, merchant
+from tests.applications.integration.flows import decide, setup
 
 
 def _submit(api, officer, merchant):
@@ -36,7 +12,7 @@ def _submit(api, officer, merchant):
 
 
 def test_no_consent_no_application(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     r = _submit(api, officer, merchant)
     assert r.status_code == 403 and "consent" in r.json()["detail"]
     api.consent(officer, merchant, scope=["payouts"])
@@ -46,7 +22,7 @@ def test_no_consent_no_application(api):
 
 
 def test_submission_emits_applications_event(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     api.consent(officer, merchant)
     app = _submit(api, officer, merchant).json()
     assert app["status"] == "forecasting"
@@ -56,7 +32,7 @@ def test_submission_emits_applications_event(api):
 
 
 def test_referral_overridden_by_officer_keeps_model_decision_and_audits(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     api.consent(officer, merchant)
     app_id = _submit(api, officer, merchant).json()["id"]
     decide(api, app_id, merchant, "refer")
@@ -81,7 +57,7 @@ def test_referral_overridden_by_officer_keeps_model_decision_and_audits(api):
 
 
 def test_approve_and_decline_and_withdraw(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     api.consent(officer, merchant)
     approved = _submit(api, officer, merchant).json()["id"]
     declined = _submit(api, officer, merchant).json()["id"]
@@ -97,7 +73,7 @@ def test_approve_and_decline_and_withdraw(api):
 
 
 def test_list_filters_and_cursor_pagination(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     api.consent(officer, merchant)
     ids = [_submit(api, officer, merchant).json()["id"] for _ in range(5)]
     decide(api, ids[0], merchant, "decline")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from tests.applications.integration.test_lifecycle import _setup, decide
+from tests.applications.integration.flows import decide, setup
 
 
 def _apply(api, officer, merchant, amount: str = "25000.00", term_days: int = 90) -> str:
@@ -24,7 +24,7 @@ def _override(api, officer, app_id: str, **body):
 
 
 def test_officer_approves_a_decline_within_the_product_limits(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     api.consent(officer, merchant)
     app_id = _apply(api, officer, merchant, amount="250000.00", term_days=120)
     decide(api, app_id, merchant, "decline", grade="D")
@@ -67,7 +67,7 @@ def test_officer_approves_a_decline_within_the_product_limits(api):
 
 
 def test_officer_declines_an_approval_and_the_audit_trail_keeps_both(api):
-    officer, merchant = _setup(api)
+    officer, merchant = setup(api)
     api.consent(officer, merchant)
     app_id = _apply(api, officer, merchant)
     decide(api, app_id, merchant, "approve", grade="A")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.applications.integration.test_lifecycle import decide
+from tests.applications.integration.flows import decide
 
 NOW = dt.datetime.now(dt.UTC)
 WHEN = (NOW - dt.timedelta(days=2)).isoformat()

@@ -18,7 +18,7 @@ from ruralcredit_common.contracts import cashflow as cashflow_v1
 from ruralcredit_common.contracts import dlq_topic
 from ruralcredit_common.kafka import ensure_topics, make_producer
 from tests.applications.integration.conftest import ADMIN, Api
-from tests.applications.integration.test_lifecycle import decide
+from tests.applications.integration.flows import decide
 from tests.support import wait_for
 
 pytestmark = pytest.mark.slow

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import model_registry
 from tests.support.suite import ADMIN_KEY, Suite, start_suite, stop_suite
 
-__all__ = ["ADMIN_KEY", "Suite", "model_registry", "start_suite", "stop_suite", "suite"]
+__all__ = ["ADMIN_KEY", "Suite", "start_suite", "stop_suite", "suite"]
 
 
 @pytest.fixture(scope="module")

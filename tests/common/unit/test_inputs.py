@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
 import pytest
 from hypothesis import given, settings
@@ -34,7 +35,7 @@ def test_the_money_pattern_is_the_bound(maximum, places, positive, value):
 
 
 def test_money_is_a_decimal_string_not_a_json_number():
-    amount = TypeAdapter(money(Decimal("5000000")))
+    amount = TypeAdapter(Annotated[Decimal, money(Decimal("5000000"))])
     assert amount.validate_json('"128.50"') == Decimal("128.50")
     for bad in ("128.5", "true", '"0.00"', '"5000000.01"', '"1e3"', '" 5"'):
         with pytest.raises(ValidationError):
@@ -42,7 +43,7 @@ def test_money_is_a_decimal_string_not_a_json_number():
 
 
 def test_counts_are_never_booleans():
-    days = TypeAdapter(integer(0, 120))
+    days = TypeAdapter(Annotated[int, integer(0, 120)])
     assert days.validate_json("15") == 15 and days.validate_json("15.0") == 15
     for bad in ("false", "true", '"15"', "15.5"):
         with pytest.raises(ValidationError):
@@ -65,5 +66,5 @@ def test_moments_start_in_2000_with_an_offset(bad):
 @pytest.mark.parametrize("bad", ["o\x00", "o\x1b[0m", "o\u202e1", "o\x85", "o\u200b", " o", "o\u3000", ""])
 def test_ids_refuse_hidden_characters_and_edge_spaces(bad):
     with pytest.raises(ValidationError):
-        TypeAdapter(text(1, 64)).validate_python(bad)
-    assert TypeAdapter(text(1, 64)).validate_python("shop 1/芒果") == "shop 1/芒果"
+        TypeAdapter(Annotated[str, text(1, 64)]).validate_python(bad)
+    assert TypeAdapter(Annotated[str, text(1, 64)]).validate_python("shop 1/芒果") == "shop 1/芒果"

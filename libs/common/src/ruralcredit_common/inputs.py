@@ -4,16 +4,22 @@ Each type checks its input with the same pattern its schema publishes, so a clie
 reading the OpenAPI document knows what will be refused: ids and references without control or
 bidirectional-override characters, money as decimal strings within its bounds, dates and times
 from 2000-01-01 on, and numbers that are never booleans.
+
+`text`, `money`, `integer` and `number` give the rules for a type written out beside them, as in
+`Annotated[str, text(1, 40)]`, so that a type checker sees the str, Decimal, int or float a field holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, Strict, WithJsonSchema
+from annotated_types import Ge, GroupedMetadata, Le
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator, Strict, WithJsonSchema
 
 # C0 and C1 controls, DEL, and the invisible and bidirectional formatting characters (an id
 # with U+202E prints reversed in the officer's screen and in the logs).
@@ -35,6 +41,16 @@ DATE_PATTERN = r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"
 DATETIME_PATTERN = r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})$"
 
 
+@dataclass(frozen=True)
+class Rules(GroupedMetadata):
+    """The validators, constraints and JSON Schema of one field type, for pydantic to unpack from `Annotated`."""
+
+    items: tuple[object, ...]
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.items)
+
+
 def _matching(pattern: str, reason: str) -> Any:
     compiled = re.compile(pattern)
 
@@ -46,18 +62,17 @@ def _matching(pattern: str, reason: str) -> Any:
     return check
 
 
-def text(min_length: int, max_length: int, *, lines: bool = False) -> Any:
-    """A string of `min_length` to `max_length` characters: no control or bidi characters, no edge spaces."""
+def text(min_length: int, max_length: int, *, lines: bool = False) -> Rules:
+    """For `Annotated[str, ...]`: `min_length` to `max_length` characters, no control or bidi characters, no edge spaces."""
     pattern = TEXT_PATTERN if lines else REF_PATTERN
     reason = "must not contain control, invisible or bidirectional characters, nor start or end with a space"
     schema = {"type": "string", "minLength": min_length, "maxLength": max_length, "pattern": pattern}
-    return Annotated[
-        str,
+    return Rules((
         Strict(),
         AfterValidator(_length(min_length, max_length)),
         AfterValidator(_matching(pattern, reason)),
         WithJsonSchema(schema),
-    ]
+    ))
 
 
 def _length(low: int, high: int) -> Any:
@@ -116,8 +131,8 @@ def decimal_pattern(maximum: Decimal, places: int, *, positive: bool) -> str:
     return "^(?:" + "|".join(alts) + ")$"
 
 
-def money(maximum: Decimal, *, places: int = 2, positive: bool = True) -> Any:
-    """A decimal string such as "128.50", above 0 (or from 0) up to `maximum`; a JSON number is refused."""
+def money(maximum: Decimal, *, places: int = 2, positive: bool = True) -> Rules:
+    """For `Annotated[Decimal, ...]`: a decimal string such as "128.50", above 0 (or from 0) up to `maximum`; a JSON number is refused."""
     pattern = decimal_pattern(maximum, places, positive=positive)
     compiled = re.compile(pattern)
     low = "above 0" if positive else "from 0"
@@ -126,14 +141,18 @@ def money(maximum: Decimal, *, places: int = 2, positive: bool = True) -> Any:
     def check(value: Any) -> Any:
         # JSON numbers are binary fractions: money travels as text and is read exactly.
         if isinstance(value, Decimal):
-            if not (value > 0 if positive else value >= 0) or value > maximum or -value.as_tuple().exponent > places:  # type: ignore[operator]
+            if not (value > 0 if positive else value >= 0) or value > maximum:
+                raise ValueError(reason)
+            # Only finite values get past the bounds, and a finite value's exponent is an int.
+            exponent = value.as_tuple().exponent
+            if not isinstance(exponent, int) or -exponent > places:
                 raise ValueError(reason)
             return value
         if not isinstance(value, str) or not compiled.fullmatch(value):
             raise ValueError(reason)
         return Decimal(value)
 
-    return Annotated[Decimal, BeforeValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
+    return Rules((BeforeValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})))
 
 
 def _day(value: Any) -> Any:
@@ -172,18 +191,18 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def integer(ge: int, le: int) -> Any:
-    """A JSON integer from `ge` to `le` (90.0 counts, as in JSON Schema): true and "90" are refused."""
-    return Annotated[int, Strict(), Field(ge=ge, le=le), BeforeValidator(_whole)]
+def integer(ge: int, le: int) -> Rules:
+    """For `Annotated[int, ...]`: a JSON integer from `ge` to `le` (90.0 counts, as in JSON Schema); true and "90" are refused."""
+    return Rules((Strict(), Ge(ge), Le(le), BeforeValidator(_whole)))
 
 
-def number(ge: float, le: float) -> Any:
-    """A finite JSON number from `ge` to `le` (an integer will do); true and "1" are refused."""
-    return Annotated[float, Strict(), Field(ge=ge, le=le, allow_inf_nan=False)]
+def number(ge: float, le: float) -> Rules:
+    """For `Annotated[float, ...]`: a finite JSON number from `ge` to `le` (an integer will do); true and "1" are refused."""
+    return Rules((Strict(), Ge(ge), Le(le), AllowInfNan(False)))
 
 
 def keys_named(max_length: int) -> Any:
-    """A `json_schema_extra` for a dict keyed by `text(1, max_length)`: pydantic states the key rule
+    """A `json_schema_extra` for a dict keyed by `Annotated[str, text(1, max_length)]`: pydantic states the key rule
     as patternProperties, which leaves longer or other keys allowed; propertyNames says it whole."""
 
     def rewrite(schema: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,23 +12,23 @@ from ruralcredit_common.contracts.what_if import MAX_AMOUNT
 from ruralcredit_common.inputs import Day, money, text
 
 # The rate as a fraction, up to the highest legal ceiling the scorer accepts.
-AnnualRate = money(Decimal("0.36"), places=6, positive=False)
+AnnualRate = Annotated[Decimal, money(Decimal("0.36"), places=6, positive=False)]
 
 
 class DisbursementIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"amount": "30000.00", "disbursed_on": "2026-07-01", "external_ref": "CBS-2026-000123"}]})
-    amount: money(MAX_AMOUNT) = Field(description="Paid out; at most the approved limit")  # type: ignore[valid-type]
+    amount: Annotated[Decimal, money(MAX_AMOUNT)] = Field(description="Paid out; at most the approved limit")
     disbursed_on: Day = Field(description="The business day the money was paid out; not in the future")
-    annual_rate: AnnualRate | None = Field(  # type: ignore[valid-type]
+    annual_rate: AnnualRate | None = Field(
         default=None, description="The contract rate as a fraction; by default the decision's price (required when the approval has none)")
-    external_ref: text(1, 64) | None = Field(default=None, description="The loan's reference in the bank's core system")  # type: ignore[valid-type]
+    external_ref: Annotated[str, text(1, 64)] | None = Field(default=None, description="The loan's reference in the bank's core system")
 
 
 class WriteOffIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "Merchant left the platform; collection exhausted after 120 days"}]})
-    reason: text(5, 500, lines=True)  # type: ignore[valid-type]
+    reason: Annotated[str, text(5, 500, lines=True)]
 
 
 class InstalmentOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -14,8 +14,8 @@ from ruralcredit_common.calendar import CATEGORIES
 from ruralcredit_common.contracts.what_if import MAX_AMOUNT
 from ruralcredit_common.inputs import Day, Moment, integer, money, text
 
-Name = text(1, 120)
-Ref = text(1, 64)
+Name = Annotated[str, text(1, 120)]
+Ref = Annotated[str, text(1, 64)]
 
 
 class _In(BaseModel):
@@ -24,8 +24,8 @@ class _In(BaseModel):
 
 class PlatformIn(_In):
     name: Name
-    settlement_lag_days: integer(0, 120) = 15  # type: ignore[valid-type]
-    fee_rate: money(Decimal("0.5"), places=4, positive=False) = Decimal("0.02")  # type: ignore[valid-type]
+    settlement_lag_days: Annotated[int, integer(0, 120)] = 15
+    fee_rate: Annotated[Decimal, money(Decimal("0.5"), places=4, positive=False)] = Decimal("0.02")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -74,10 +74,10 @@ class OfficerCreated(BaseModel):
 class MerchantIn(_In):
     # The path names the merchant. Clients that repeat it here still may, if it is the same;
     # the document leaves it out, as a rule tying two values is one JSON Schema cannot state.
-    merchant_ref: SkipJsonSchema[Ref | None] = None  # type: ignore[valid-type]
+    merchant_ref: SkipJsonSchema[Ref | None] = None
     name: Name
-    county: text(1, 80)  # type: ignore[valid-type]
-    category: text(1, 40)  # type: ignore[valid-type]
+    county: Annotated[str, text(1, 80)]
+    category: Annotated[str, text(1, 40)]
     onboarded_on: Day
     # The main produce, when the merchant's sales follow its harvest: the cash-flow forecast and
     # the harvest features use its season. Left out for shops that sell all year.
@@ -145,8 +145,8 @@ Purpose = Literal["harvest_purchase", "festival_stock", "working_capital", "equi
 
 class ApplicationIn(_In):
     merchant_id: Ref
-    amount: money(MAX_AMOUNT)  # type: ignore[valid-type]
-    term_days: integer(7, 365)  # type: ignore[valid-type]
+    amount: Annotated[Decimal, money(MAX_AMOUNT)]
+    term_days: Annotated[int, integer(7, 365)]
     purpose: Purpose
 
     model_config = ConfigDict(
@@ -164,11 +164,11 @@ class OverrideIn(_In):
     reason_code: Literal[REASON_CODES] = Field(  # type: ignore[valid-type]
         description="The ground, from a fixed list: " + "; ".join(f"{k}: {v}" for k, v in {**APPROVE_REASONS, **DECLINE_REASONS}.items())
         + "; other: explained in `reason`. A ground to approve cannot decline, and the other way round.")
-    reason: text(5, 500, lines=True)  # type: ignore[valid-type]
-    amount: money(MAX_AMOUNT) | None = Field(  # type: ignore[valid-type]
+    reason: Annotated[str, text(5, 500, lines=True)]
+    amount: Annotated[Decimal, money(MAX_AMOUNT)] | None = Field(
         default=None, description="approve only: the amount lent; by default the model's proposed limit, else the amount requested. "
         "Never above the amount requested or the product maximum (422 otherwise)")
-    term_days: integer(7, 365) | None = Field(  # type: ignore[valid-type]
+    term_days: Annotated[int, integer(7, 365)] | None = Field(
         default=None, description="approve only: the term; by default the model's, else the one requested; within the product's term range")
 
 

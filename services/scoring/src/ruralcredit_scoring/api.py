@@ -42,14 +42,14 @@ async def what_if(request: Request) -> Response:
     return Response(to_contract(decision, utcnow()).model_dump_json(), media_type="application/json")
 
 
-Value = number(-1e12, 1e12) | StrictStr | None  # type: ignore[operator]
+Value = Annotated[float, number(-1e12, 1e12)] | StrictStr | None
 
 
 class BatchIn(BaseModel):
     """Feature rows of a portfolio to re-score."""
 
     model_config = ConfigDict(extra="forbid")
-    rows: list[Annotated[dict[FeatureName, Value], Field(max_length=200, json_schema_extra=keys_named(64))]] = Field(  # type: ignore[valid-type]
+    rows: list[Annotated[dict[FeatureName, Value], Field(max_length=200, json_schema_extra=keys_named(64))]] = Field(
         min_length=1,
         description="Feature values by name: numbers for the model's numeric features, names for its categorical "
         "and ordinal ones, null (or left out) when missing. Other names are ignored.",

@@ -14,11 +14,11 @@ from ruralcredit_common.inputs import MAX_MONEY, Day, integer, keys_named, money
 MAX_AMOUNT = Decimal("5000000")
 
 # Finite and within a billion yuan: an infinite or absurd figure is a 422, not a failed sum.
-Yuan = number(-1e9, 1e9)
-Daily = Annotated[list[Yuan], Field(max_length=400)]  # type: ignore[valid-type]
+Yuan = Annotated[float, number(-1e9, 1e9)]
+Daily = Annotated[list[Yuan], Field(max_length=400)]
 
 
-FeatureName = text(1, 64)
+FeatureName = Annotated[str, text(1, 64)]
 
 
 class WhatIfCollections(BaseModel):
@@ -32,10 +32,10 @@ class WhatIfCollections(BaseModel):
     p50: Daily = []
     p90: Daily = []
     # P10 of the total over the requested term; without it the sum of daily P10s stands in.
-    term_p10: number(0, 1e9) | None = None  # type: ignore[valid-type]
+    term_p10: Annotated[float, number(0, 1e9)] | None = None
     # Accepted so that a cashflow.v1 forecast can be sent as it is; the decision uses the P10.
-    term_p50: Yuan | None = None  # type: ignore[valid-type]
-    term_p90: Yuan | None = None  # type: ignore[valid-type]
+    term_p50: Yuan | None = None
+    term_p90: Yuan | None = None
 
 
 class WhatIf(BaseModel):
@@ -64,13 +64,13 @@ class WhatIf(BaseModel):
         },
     )
 
-    application_id: text(1, 40) = "what-if"  # type: ignore[valid-type]
-    merchant_id: text(1, 40)  # type: ignore[valid-type]
-    amount: money(MAX_AMOUNT)  # type: ignore[valid-type]
-    term_days: integer(7, 365)  # type: ignore[valid-type]
+    application_id: Annotated[str, text(1, 40)] = "what-if"
+    merchant_id: Annotated[str, text(1, 40)]
+    amount: Annotated[Decimal, money(MAX_AMOUNT)]
+    term_days: Annotated[int, integer(7, 365)]
     as_of: Day
-    settlement_lag_days: integer(0, 120) = 15  # type: ignore[valid-type]
-    features: dict[FeatureName, number(-1e12, 1e12)] = Field(  # type: ignore[valid-type]
+    settlement_lag_days: Annotated[int, integer(0, 120)] = 15
+    features: dict[FeatureName, Annotated[float, number(-1e12, 1e12)]] = Field(
         max_length=200,
         description="Credit features by name. Without history_days or coverage_p10 the policy has no evidence "
         "to approve on: the answer is then a referral or a decline, never an approval.",
@@ -78,4 +78,4 @@ class WhatIf(BaseModel):
     )
     collections: WhatIfCollections
     payout_days: list[Day] = Field(default_factory=list, max_length=400)
-    existing_exposure: money(MAX_MONEY, positive=False) = Decimal("0.00")  # type: ignore[valid-type]
+    existing_exposure: Annotated[Decimal, money(MAX_MONEY, positive=False)] = Decimal("0.00")

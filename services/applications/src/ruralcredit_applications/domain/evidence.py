@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ruralcredit_applications.domain.sales import Amount, Checked, Ref
 from ruralcredit_common.inputs import MAX_MONEY, Day, money, text
 
-NonNegative = money(MAX_MONEY, positive=False)
+NonNegative = Annotated[Decimal, money(MAX_MONEY, positive=False)]
 # The header line exactly (after an optional byte-order mark), then anything: lines are checked one by one.
 CSV_PATTERN = r"^\ufeff?day,inflow,outflow(?:[\r\n][\s\S]*)?$"
 MAX_PLAN_DAYS = 366
@@ -40,7 +41,7 @@ class PlanIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"description": "Buy up mangoes from neighbouring orchards", "amount": "40000.00", "start": "2027-06-20", "end": "2027-07-10"}]},
     )
-    description: text(1, 200)  # type: ignore[valid-type]
+    description: Annotated[str, text(1, 200)]
     amount: Amount
     start: Day
     end: Day = Field(description=f"On or after start, at most {MAX_PLAN_DAYS} days later")

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +27,12 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from ruralcredit_common.errors import StartupError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -87,8 +93,8 @@ def make_base() -> type[DeclarativeBase]:
         topic: Mapped[str] = mapped_column(String(120))
         processed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
-    ServiceBase.OutboxRow = OutboxRow  # type: ignore[attr-defined]
-    ServiceBase.ProcessedEvent = ProcessedEvent  # type: ignore[attr-defined]
+    ServiceBase.OutboxRow = OutboxRow
+    ServiceBase.ProcessedEvent = ProcessedEvent
     return ServiceBase
 
 
@@ -107,7 +113,7 @@ def create_db_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -115,7 +121,7 @@ def create_db_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+        def _begin_immediate(conn: Connection) -> None:
             # Take the write lock when the transaction starts: a read that later writes can then
             # never fail on a snapshot another process has moved past; it waits its turn instead.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -226,11 +232,14 @@ def check_migrated(engine: Engine, script_location: str) -> None:
         raise StartupError(f"database at {url} is at migration {current or 'none'}, not {head}: run `migrate` first")
 
 
-def run_migrations_online(config, target_metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
+def run_migrations_online(config: Config, target_metadata: MetaData) -> None:
     """The body of every service's alembic env.py."""
     from alembic import context
 
-    engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # migrate() always sets it; an env.py run some other way must too
+        raise StartupError("the alembic configuration names no sqlalchemy.url")
+    engine = create_db_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

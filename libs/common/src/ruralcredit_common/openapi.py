@@ -59,6 +59,7 @@ def raises(*statuses: int) -> Callable[[F], F]:
     document infers from its parameters, body and security)."""
 
     def mark(fn: F) -> F:
+        # A mark on the function itself, read back by statuses(); F says nothing of such attributes.
         fn.problem_statuses = frozenset(statuses) | getattr(fn, "problem_statuses", frozenset())  # type: ignore[attr-defined]
         return fn
 
@@ -115,11 +116,14 @@ def document_problems(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            _add_problems(app, generate())
-        return app.openapi_schema  # type: ignore[return-value]
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        # FastAPI keeps the document it makes as app.openapi_schema: adding to it adds to both.
+        doc = generate()
+        _add_problems(app, doc)
+        return doc
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
 
 
 def _add_problems(app: FastAPI, doc: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,7 +230,7 @@ class _Server(uvicorn.Server):
         self._stop = stop
 
     @contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def, override]
+    def capture_signals(self) -> Generator[None, None, None]:
         def handle(*_: Any) -> None:
             self.should_exit = True
             self._stop.set()
@@ -240,7 +240,7 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event, handler: Callable[..., None] | None = None):  # type: ignore[no-untyped-def]
+def stop_on_signals(stop: threading.Event, handler: Callable[..., None] | None = None) -> Iterator[None]:
     """Set `stop` on SIGTERM or SIGINT (or call `handler`) while the block runs."""
     if threading.current_thread() is not threading.main_thread():
         yield

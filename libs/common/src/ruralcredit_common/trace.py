@@ -33,7 +33,7 @@ MAX_LOG_LINES = 12
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 _shared = make_base()
-OUTBOX, PROCESSED = _shared.OutboxRow.__table__, _shared.ProcessedEvent.__table__  # type: ignore[attr-defined]
+OUTBOX, PROCESSED = _shared.metadata.tables["outbox"], _shared.metadata.tables["processed_events"]
 _meta = MetaData()
 APPLICATIONS = Table("applications", _meta, Column("id", String), Column("merchant_id", String), Column("status", String),
                      Column("grade", String), Column("status_reason", String), Column("created_at", UtcDateTime()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
 import uuid
 from datetime import UTC, datetime
@@ -44,7 +45,8 @@ class RawEnvelope(BaseModel):
     correlation_id: str | None = None
     payload: dict[str, Any]
 
-    def bind(self, payload_model: type[P]) -> P:
+    # builtins.type: in this class `type` names the event-type field.
+    def bind(self, payload_model: builtins.type[P]) -> P:
         """Validate the payload against its contract, or fail permanently."""
         try:
             return payload_model.model_validate(self.payload)
@@ -55,7 +57,7 @@ class RawEnvelope(BaseModel):
 @functools.cache
 def _typed(payload_model: type[BaseModel]) -> type[Envelope[Any]]:
     # Parametrising the generic costs milliseconds each time; each contract's is made once.
-    return Envelope[payload_model]  # type: ignore[valid-type]
+    return Envelope[payload_model]  # type: ignore[valid-type]  # parametrised at run time with the contract class
 
 
 def wrap(event_type: str, version: int, payload: BaseModel, *, producer: str, key: str, correlation_id: str | None = None) -> Envelope[Any]:

@@ -88,8 +88,11 @@ def _with_remedies(
         target = (worse, grades.upper_bound(grade, pcfg.grade_bands)) if worse else None
     else:
         target = grades.next_better(grade, pcfg.grade_bands)
-    if remedy is None or target is None:
+    if remedy is None:
         return found
+    if target is None:
+        # Refused at the best grade (by a policy rule) or approved at the worst: the grade cannot move that way.
+        return [dataclasses.replace(r, to_improve=reasons.grade_bound_text(grade, favour)) for r in found[:max_remedies]] + found[max_remedies:]
     words = reasons.slip_text if favour else reasons.improve_text
     out = []
     for i, r in enumerate(found):

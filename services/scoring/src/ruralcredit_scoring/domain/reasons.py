@@ -357,6 +357,13 @@ def slip_text(feature: str, value: float | None, grade: str) -> str:
     return f"{name_en} of {fmt(value)} would lower the grade to {grade} / {name_zh}变为{fmt(value)}将降至{grade}级"
 
 
+def grade_bound_text(grade: str, favour: bool) -> str:
+    """What to say when the grade cannot move: the best grade refused by a policy rule, the worst approved (English / Chinese)."""
+    if favour:
+        return f"grade {grade} is the lowest: no change of this alone lowers it / {grade}级已为最低等级"
+    return f"grade {grade} is already the best: the policy's condition above is what would have to change / {grade}级已为最高等级，需满足上述政策条件"
+
+
 def policy_text(rule: str, params: Mapping[str, object]) -> tuple[str, str] | None:
     """English and Chinese explanation of the policy rule that fired, with the configured figures."""
     if rule not in POLICY_TEXT:

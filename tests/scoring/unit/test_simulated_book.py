@@ -3,21 +3,15 @@
 import numpy as np
 import pytest
 
-from ruralcredit_scoring.model import pipeline
-from ruralcredit_scoring.model.registry import Registry
-from ruralcredit_scoring.model.scorer import Scorer
-from ruralcredit_scoring.model.train import encode, train
+from ruralcredit_scoring.model.train import encode
 
 pytest.importorskip("ruralcredit_cashflow.model.simulated_loans")
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory):
-    frame, spec = pipeline.simulated_book(4000, seed=11)
-    result = train(frame, spec, log=lambda s: None)
-    reg = Registry(tmp_path_factory.mktemp("sim-models"))
-    pipeline.register(result, reg, promote=True, with_card=False)
-    return frame, spec, result, Scorer(reg.load())
+def sim(simulated):
+    frame, spec, result, _, scorer = simulated
+    return frame, spec, result, scorer
 
 
 def test_serving_matches_training_on_simulated_features(sim):

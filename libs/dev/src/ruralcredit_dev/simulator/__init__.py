@@ -31,18 +31,34 @@ application date (sales already made, the seasonal mean, the current regime deca
 Default happens through any of three independent channels:
 
 1. shortfall: term collections are log-normal around E[C] with sd
-   s = sqrt(0.45² + regime_sd²·T/3 + sigma²/T); the merchant can put CAPACITY = 50% of them
-   towards the loan, so P_short = Φ((ln D − ln(0.5·E[C])) / s);
-2. shock: an unforeseeable event, hazard 1% a year: P_shock = 1 − e^(−0.01·T/365), a figure for
-   established small borrowers (at 5% a year the shock alone, × an LGD of 0.6, would add 3 points
-   to every merchant's annual rate, more than the blanket premium of 0.45 × LPR);
-3. behaviour: logit P_beh = −4.8 + 10·(refund_rate − 0.06) + 5·zero_day_prob
-   + 1·[history < 180 days] + 1·max(−growth, 0) + u,  u ~ N(0, 0.3²) unobservable.
+   s = sqrt(0.3² + regime_sd²·T/3 + sigma²/T); the merchant can put CAPACITY = 70% of them
+   towards the loan, and one shortfall in ten (SHORTFALL_DEFAULT) ends in default, the others
+   being bridged by savings, family or a rescheduled instalment:
+   P_short = 0.1 · Φ((ln D − ln(0.7·E[C])) / s);
+2. shock: an unforeseeable event, hazard 0.4% a year: P_shock = 1 − e^(−0.004·T/365);
+3. behaviour: a yearly hazard h with ln h = −5.4 + 10·(refund_rate − 0.06) + 5·zero_day_prob
+   + 1·[history < 180 days] + 1·max(−growth, 0) + u, u ~ N(0, 0.3²) unobservable;
+   P_beh = 1 − e^(−h·T/365).
 
 true_pd = 1 − (1 − P_short)(1 − P_shock)(1 − P_beh), and ``defaulted`` ~ Bernoulli(true_pd).
 Everything except u, the shock and the Bernoulli draw can be estimated from the history
 (coverage of the repayment by forecast collections, volatility, refund rate, zero days,
 history length, trend), so cash-flow features are genuinely predictive.
+
+Calibration. The default rates are set to the segment's published figures:
+
+- Chinese rural commercial banks report non-performing loan ratios of about 3% (the banking
+  supervisor's published statistics: CBIRC, now NFRA);
+- the large digital lenders to small online merchants, deciding in seconds from sales data,
+  report about 1.5–2.5% (e.g. the annual reports of MYbank and WeBank).
+
+So the applicants before any policy default at about 4% a year (defaults per loan-year: 4.1%
+expected on a 40,000-loan book, seed 1; mean PD over a term 0.8%, terms of 30–120 days), and
+the loans a policy approves lower (about 2%, see the README's pricing figures). Most sellers are
+safe and a tail is not: the yearly PD's median is 1.2%, its 90th percentile 5.8% and its 99th
+48% (over-borrowing against collections, produce sellers applying as their harvest ends, high
+refunds, thin histories). Village shops and group-buy stations default at about 1.7% a year,
+produce sellers at about 7.5%.
 """
 
 from __future__ import annotations

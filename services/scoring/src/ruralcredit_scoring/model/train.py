@@ -1,5 +1,6 @@
-"""Train the PD model on a large book (the simulator's): monotone LightGBM with early stopping on a
-validation split, calibration, scorecard baseline and test metrics on held-out loans.
+"""Train the PD model on a large book (the simulator's): monotone LightGBM whose rounds are chosen by
+cross-validation, calibrated on its out-of-fold scores, a scorecard baseline, and test metrics on held-out
+loans.
 
 Small books (a bank's own) go through `crossfit`, which uses every row."""
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedKFold
 
 from ruralcredit_scoring.model import baseline, calibration, drift, evaluation
 from ruralcredit_scoring.model.loanbook import FeatureSpec, categories_of, encode, validate
@@ -25,11 +27,16 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Split fractions (train, valid, calibration, test) and booster settings kept small for fast reasons."""
+    """Split fractions (training, held-out test), cross-validation folds and booster settings kept small for
+    fast reasons."""
 
     seed: int = 0
-    fractions: tuple[float, float, float, float] = (0.55, 0.15, 0.15, 0.15)
-    learning_rate: float = 0.1
+    # Defaults are rare at the segment's real default rates (under 1% of loans over a term): no loan
+    # is spared for a validation or calibration split. Rounds are chosen and the calibrator fitted on
+    # out-of-fold scores of the training loans, and the booster refitted on all of them.
+    fractions: tuple[float, float] = (0.85, 0.15)
+    folds: int = 5
+    learning_rate: float = 0.05
     num_leaves: int = 6
     min_data_in_leaf: int = 80
     lambda_l2: float = 5.0
@@ -37,7 +44,7 @@ class TrainConfig:
     # At most ~900 leaves: per-feature contributions for one row stay near 0.1 ms; measured on
     # 100k simulated loans the cap costs about 0.001 AUC against 400 rounds.
     max_rounds: int = 150
-    early_stopping: int = 40
+    early_stopping: int = 60
     threads: int = 2
 
     def params(self, constraints: list[int]) -> dict:
@@ -113,7 +120,7 @@ def fingerprint(frame: pd.DataFrame) -> str:
 
 
 def split(n: int, y: np.ndarray, cfg: TrainConfig) -> list[np.ndarray]:
-    """Stratified random split into train, valid, calibration and test index sets."""
+    """Stratified random split into index sets of the configured fractions (training, test)."""
     rng = np.random.default_rng(cfg.seed)
     parts: list[list[np.ndarray]] = [[] for _ in cfg.fractions]
     edges = np.cumsum((0, *cfg.fractions))
@@ -132,28 +139,29 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
     y = frame[spec.target].to_numpy()
     categories = categories_of(frame, spec)
     x = encode(frame, spec, categories)
-    tr, va, ca, te = split(len(frame), y, cfg)
-    log(f"loans {len(frame)}: defaults {y.mean():.2%}; train {len(tr)} valid {len(va)} calib {len(ca)} test {len(te)}")
+    tr, te = split(len(frame), y, cfg)
+    log(f"loans {len(frame)}: defaults {y.mean():.2%}; training {len(tr)} ({cfg.folds}-fold for rounds and calibration), test {len(te)}")
     params = cfg.params(spec.constraints())
     cat_idx = [spec.features.index(c) for c in spec.categoricals]
     dtrain = lgb.Dataset(
         x[tr], y[tr], feature_name=list(spec.features), categorical_feature=cat_idx, free_raw_data=False
     )
-    dvalid = lgb.Dataset(x[va], y[va], reference=dtrain)
-    booster = lgb.train(
-        params,
-        dtrain,
-        num_boost_round=cfg.max_rounds,
-        valid_sets=[dvalid],
+    folds = list(StratifiedKFold(cfg.folds, shuffle=True, random_state=cfg.seed).split(tr, y[tr]))
+    cv = lgb.cv(
+        params, dtrain, num_boost_round=cfg.max_rounds, folds=folds, return_cvbooster=True,
         callbacks=[lgb.early_stopping(cfg.early_stopping, verbose=False), _progress(log)],
     )
-    booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+    rounds = len(cv["valid binary_logloss-mean"])
+    oof = np.empty(len(tr))
+    for (_, held), fold_booster in zip(folds, cv["cvbooster"].boosters):
+        oof[held] = fold_booster.predict(x[tr][held], raw_score=True, num_iteration=rounds)
+    booster = lgb.train(params, dtrain, num_boost_round=rounds)
     t1 = time.perf_counter()
     log(f"booster: {booster.num_trees()} trees, {n_leaves(booster)} leaves, {t1 - t0:.1f}s")
     raw = booster.predict(x, raw_score=True)
-    calibrator, cal_scores = calibration.choose(raw[ca], y[ca], seed=cfg.seed)
-    log(f"calibration log loss (5-fold on calibration split): {cal_scores} -> {calibrator.kind}")
-    card = baseline.fit_scorecard(frame.iloc[np.concatenate([tr, va])], spec)
+    calibrator, cal_scores = calibration.choose(oof, y[tr], seed=cfg.seed)
+    log(f"calibration log loss (5-fold on out-of-fold scores): {cal_scores} -> {calibrator.kind}")
+    card = baseline.fit_scorecard(frame.iloc[tr], spec)
     test = pd.DataFrame({"y": y[te], "raw": raw[te], "pd": calibrator(raw[te])})
     test["lightgbm"] = test["pd"]
     test["scorecard"] = baseline.predict_scorecard(card, frame.iloc[te], spec)

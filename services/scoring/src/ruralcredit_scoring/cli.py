@@ -27,6 +27,20 @@ def _count(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _points(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0-10 points")
+    return value
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -120,6 +134,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rp = _command(cmds, "pricing-report", "blanket +45%% premium against risk-based prices on simulated loans", _pricing)
     rp.add_argument("--loans", type=_count(100, 1_000_000), default=20000)
     rp.add_argument("--seed", type=int, default=101, help="portfolio seed (differs from the training seed)")
+    rp.add_argument("--out", default="pricing-report", help="folder for summary.md, the plots and figures.json (default: ./pricing-report)")
+    rp.add_argument("--switch-margin", type=_points, default=0.5,
+                    help="percentage points a year above its fair rate at which a seller borrows elsewhere (default 0.5)")
     p.set_defaults(func=_run)
 
 
@@ -202,7 +219,7 @@ def _example(args: argparse.Namespace) -> list[str]:
 def _pricing(args: argparse.Namespace) -> list[str]:
     from ruralcredit_scoring.model import pricing_report
 
-    return pricing_report.report(_registry(args), args.loans, args.seed)
+    return pricing_report.report(_registry(args), args.loans, args.seed, args.out, args.switch_margin / 100, log=_progress)
 
 
 def _book(args: argparse.Namespace) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from ruralcredit_scoring.domain.config import DEFAULT_PRICING, PricingConfig
 
@@ -57,6 +58,27 @@ def price(pd: float, term_days: int, cfg: PricingConfig = DEFAULT_PRICING) -> Ra
 def blanket_rate(cfg: PricingConfig = DEFAULT_PRICING) -> Decimal:
     """What lenders charge the whole segment today: benchmark x (1 + blanket premium)."""
     return _rate(cfg.benchmark * (1 + cfg.blanket_premium))
+
+
+def costed_blanket_rate(cfg: PricingConfig = DEFAULT_PRICING) -> Decimal:
+    """The blanket premium on the cost base a risk-based price has: benchmark + funding and operating
+    cost + margin, plus the premium on the benchmark (4.5% + 1.35% = 5.85% by default) in place of
+    an expected-loss charge, so the two schemes differ only in how they charge for risk."""
+    return _rate(cfg.benchmark + cfg.funding_cost + cfg.operating_cost + cfg.margin + cfg.benchmark * cfg.blanket_premium)
+
+
+def expected_return(rate: Any, pd: Any, term_days: Any, cfg: PricingConfig = DEFAULT_PRICING) -> Any:
+    """Expected return a year on a loan's principal at `rate` (fractions): what the rate earns above the
+    cost of money and of running the loan, less the expected loss (PD over the term × LGD) spread
+    over the term. Works on numbers or on arrays of them alike."""
+    cost = float(cfg.benchmark + cfg.funding_cost + cfg.operating_cost)
+    return rate - cost - pd * float(cfg.lgd) * cfg.days_in_year / term_days
+
+
+def stays(offered: Any, fair: Any, switch_margin: float) -> Any:
+    """Whether a seller takes the loan offered: not when it costs more than its fair price by more than
+    `switch_margin` a year, as a lender pricing its real risk would then win it. Numbers or arrays."""
+    return offered - fair <= switch_margin
 
 
 def interest(principal: Decimal, annual_rate: Decimal, term_days: int, cfg: PricingConfig = DEFAULT_PRICING) -> Decimal:

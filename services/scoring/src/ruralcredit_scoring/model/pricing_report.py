@@ -1,87 +1,134 @@
-"""Pricing report: the blanket +45% premium against risk-based prices over a simulated portfolio."""
+"""Pricing report: the blanket +45% premium against risk-based prices over simulated applicants, with
+plots and a Markdown summary written to a folder (the arithmetic is in `pricing_economics`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from decimal import Decimal
+import json
+from collections.abc import Callable
+from pathlib import Path
 
+import matplotlib
+
+matplotlib.use("Agg")  # written by CI and servers, where no display exists
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ruralcredit_scoring.domain import PolicyConfig, PricingConfig
-from ruralcredit_scoring.domain.config import DEFAULT_PRICING
-from ruralcredit_scoring.domain.pricing import blanket_rate, price
+from ruralcredit_scoring.domain import PricingConfig
+from ruralcredit_scoring.model.pricing_economics import (
+    SWITCH_MARGIN,
+    BookFigures,
+    PricingFigures,
+    adverse_selection,
+    figures,
+    priced_book,
+)
 
-DEFAULT_AMOUNT, DEFAULT_TERM = 50000.0, 90
-
-
-def risk_rates(pds: np.ndarray, terms: np.ndarray, cfg: PricingConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Risk-based annual rate per loan and whether the ceiling capped it."""
-    quotes = [price(float(p), int(t), cfg) for p, t in zip(pds, terms)]
-    return np.array([float(q.annual_rate) for q in quotes]), np.array([q.capped for q in quotes])
-
-
-def costed_blanket(cfg: PricingConfig) -> float:
-    """The blanket premium read as a risk charge on the lender's own cost base: benchmark x 1.45
-    plus funding, operating cost and margin, the same parts a risk-based price has."""
-    return float(blanket_rate(cfg) + cfg.funding_cost + cfg.operating_cost + cfg.margin)
+DEFAULT_OUT = "pricing-report"
+MARGINS = np.round(np.arange(0.0, 0.0301, 0.0025), 4)
 
 
-def scheme_row(name: str, rate: np.ndarray, frame: pd.DataFrame, reference: float, cfg: PricingConfig) -> dict:
-    """Figures for one pricing scheme over the portfolio."""
-    years = frame["term_days"].to_numpy() / cfg.days_in_year
-    amount = frame["amount"].to_numpy()
-    cost = float(cfg.benchmark + cfg.funding_cost + cfg.operating_cost)
-    # Income above the cost of money and of running the loan is what pays for losses and margin.
-    spread = ((rate - cost) * amount * years).sum()
-    lgd = float(cfg.lgd)
-    el = (frame["el_pd"].to_numpy() * lgd * amount).sum()
-    row = {
-        "scheme": name,
-        "mean_rate": float(rate.mean()),
-        "pays_less_than_blanket": float((rate < reference - 1e-12).mean()),
-        "pays_less_than_costed_blanket": float((rate < costed_blanket(cfg) - 1e-12).mean()),
-        "el_covered": float(spread / el) if el else float("nan"),
-        "margin_after_el": float((spread - el) / (amount * years).sum()),
-    }
-    if "defaulted" in frame:
-        loss = (frame["defaulted"].to_numpy() * lgd * amount).sum()
-        row["realised_loss_covered"] = float(spread / loss) if loss else float("nan")
-        row["margin_after_loss"] = float((spread - loss) / (amount * years).sum())
-    return row
+def headline(f: PricingFigures) -> str:
+    """The report's one line that answers the lender's question."""
+    return f"merchants paying less than the blanket rate: {f.paying_less:.1%}"
 
 
-def compare(frame: pd.DataFrame, pd_col: str = "pd", cfg: PricingConfig = DEFAULT_PRICING) -> pd.DataFrame:
-    """One row per scheme (blanket at 40/45/50% and risk-based): rates, who pays less, loss cover, margin."""
-    frame = frame.copy()
-    if "amount" not in frame:
-        frame["amount"] = frame.get("loan_amount", DEFAULT_AMOUNT)
-    if "term_days" not in frame:
-        frame["term_days"] = DEFAULT_TERM
-    # Expected loss is judged by the true PD where the simulator knows it, not by the model's own view.
-    frame["el_pd"] = frame["true_pd"] if "true_pd" in frame else frame[pd_col]
-    reference = float(blanket_rate(cfg))
-    rows = []
-    for premium in ("0.40", "0.45", "0.50"):
-        rate = float(blanket_rate(replace(cfg, blanket_premium=Decimal(premium))))
-        rows.append(scheme_row(f"blanket +{float(premium):.0%}", np.full(len(frame), rate), frame, reference, cfg))
-    rates, capped = risk_rates(frame[pd_col].to_numpy(), frame["term_days"].to_numpy(), cfg)
-    risk = scheme_row("risk-based", rates, frame, reference, cfg)
-    risk["capped_share"] = float(capped.mean())
-    rows.append(risk)
-    return pd.DataFrame(rows)
+def _book_line(name: str, b: BookFigures) -> str:
+    return (f"  {name:<34} {b.loans:>7,} loans  default {b.default_rate_year:6.2%} a year "
+            f"({b.default_rate:.2%} over a term)  mean rate {b.mean_rate:6.2%}  expected return {b.expected_return:+.2%} a year")
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """Percentages for people."""
-    shown = table.copy()
-    for c in shown.columns[1:]:
-        shown[c] = shown[c].map(lambda v: f"{v:.2%}" if pd.notna(v) else "")
-    return shown.to_string(index=False)
+def lines(f: PricingFigures, cfg: PricingConfig) -> list[str]:
+    """The figures as the command prints them."""
+    m = f"{f.switch_margin * 100:.1f} points"
+    return [
+        headline(f),
+        f"blanket rate {f.blanket_rate:.2%} = benchmark {cfg.benchmark:.2%} + funding and operating {cfg.funding_cost + cfg.operating_cost:.2%}"
+        f" + margin {cfg.margin:.2%} + {cfg.blanket_premium:.0%} of the benchmark; risk-based: the same cost base"
+        f" + PD × LGD {cfg.lgd} spread over the term, ceiling {cfg.ceiling:.0%}",
+        f"good sellers (true PD below the median): {f.good_overpaying:.1%} of {f.good_sellers:,} overpay under the blanket,"
+        f" by {f.good_overpay_yuan_mean:,.0f} yuan a year each on average (median {f.good_overpay_yuan_median:,.0f};"
+        f" {f.good_overpay_yuan_total:,.0f} yuan a year together)",
+        "lender's expected return (per yuan lent, a year; losses at the true PD):",
+        _book_line("blanket", f.blanket),
+        _book_line("risk-based", f.risk_based),
+        f"adverse selection: sellers offered more than their fair price by over {m} a year borrow elsewhere",
+        _book_line("blanket, the sellers who stay", f.blanket_kept),
+        _book_line("risk-based, the sellers who stay", f.risk_based_kept),
+    ]
 
 
-def report(reg, loans: int = 20000, seed: int = 101) -> list[str]:
-    """The pricing report for a simulated portfolio scored by the promoted model (trained first if none is)."""
+def plot_rates(book: pd.DataFrame, f: PricingFigures, path: Path, sample: int = 4000) -> None:
+    """Annual rate against PD under both schemes."""
+    shown = book.sample(min(len(book), sample), random_state=0) if len(book) else book
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.scatter(shown["pd"], shown["risk_rate"], s=4, alpha=0.4, label="risk-based (model PD)")
+    ax.axhline(f.blanket_rate, color="crimson", label=f"blanket {f.blanket_rate:.2%}")
+    ax.set_xscale("log")
+    ax.set_xlabel("model PD over the loan's term (log scale)")
+    ax.set_ylabel("annual rate")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title(f"{f.paying_less:.0%} of the priced applicants pay less than the blanket rate")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_adverse(sweep: pd.DataFrame, path: Path) -> None:
+    """Each scheme's expected return and default rate as sellers leave more readily."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for scheme, rows in sweep.groupby("scheme"):
+        left.plot(rows["switch_margin"], rows["expected_return"], marker="o", label=scheme)
+        right.plot(rows["switch_margin"], rows["default_rate_year"], marker="o", label=scheme)
+    left.set_title("expected return of the book kept, a year")
+    right.set_title("default rate of the book kept, a year")
+    for ax in (left, right):
+        ax.set_xlabel("sellers leave when offered this much above their fair rate")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def markdown(f: PricingFigures, cfg: PricingConfig, source: str) -> str:
+    """The summary written beside the plots."""
+    def row(name: str, b: BookFigures) -> str:
+        return (f"| {name} | {b.loans:,} | {b.default_rate_year:.2%} | {b.mean_rate:.2%} | {b.expected_return:+.2%} |"
+                f" {b.expected_profit_yuan:,.0f} |")
+
+    return "\n".join([
+        "# Pricing report: blanket premium against risk-based prices",
+        "",
+        source,
+        "",
+        f"**{headline(f)}** (of {f.applicants:,} applicants the policy offers a price).",
+        "",
+        *lines(f, cfg)[1:3],
+        "",
+        "| book | loans | default a year | mean rate | expected return a year | expected profit, yuan |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        row("blanket", f.blanket),
+        row("risk-based", f.risk_based),
+        row(f"blanket, once sellers overcharged by over {f.switch_margin * 100:.1f} points leave", f.blanket_kept),
+        row(f"risk-based, once sellers overcharged by over {f.switch_margin * 100:.1f} points leave", f.risk_based_kept),
+        "",
+        "Losses are judged by the simulator's true PD; the risk-based price is set by the model's PD.",
+        "",
+        "![rate against PD](rates.png)",
+        "",
+        "![return under adverse selection](adverse_selection.png)",
+        "",
+    ])
+
+
+def report(reg, loans: int = 20000, seed: int = 101, out: str | Path = DEFAULT_OUT, switch_margin: float = SWITCH_MARGIN,
+           log: Callable[[str], None] = print) -> list[str]:
+    """Score a simulated portfolio with the promoted model (trained first if none is), write the plots and
+    summary to `out`, and return the lines to print."""
     from ruralcredit_scoring.model.pipeline import register, simulated_book, train_simulated
     from ruralcredit_scoring.model.registry import ModelLoadError
     from ruralcredit_scoring.model.scorer import Scorer
@@ -89,22 +136,24 @@ def report(reg, loans: int = 20000, seed: int = 101) -> list[str]:
     try:
         scorer = Scorer(reg.load())
     except ModelLoadError:
-        print("no promoted model: training one on the simulator (seed 0)")
-        register(train_simulated(20000, 0), reg, promote=True)
+        log("no promoted model: training one on the simulator (20,000 loans, seed 0)")
+        register(train_simulated(20000, 0, log=log), reg, promote=True)
         scorer = Scorer(reg.load())
-    frame, _ = simulated_book(loans, seed)
-    frame["pd"] = scorer.score_frame(frame)["pd"].to_numpy()
+    log(f"simulating {loans:,} applicants (seed {seed})")
+    frame, _ = simulated_book(loans, seed, progress=log)
+    frame = frame.assign(pd=scorer.score_frame(frame)["pd"].to_numpy(), amount=frame["loan_amount"])
     cfg = PricingConfig()
-    ceiling = PolicyConfig().pd_ceiling
-    lendable = frame[frame["pd"] <= ceiling]
-    # Only merchants the policy would lend to are priced in practice.
-    return [
-        f"portfolio: {len(frame)} simulated loans (seed {seed}), model {scorer.version}",
-        f"benchmark {cfg.benchmark:.2%}, funding {cfg.funding_cost:.2%}, operating {cfg.operating_cost:.2%}, "
-        f"margin {cfg.margin:.2%}, LGD {cfg.lgd}, ceiling {cfg.ceiling:.2%}, blanket {blanket_rate(cfg):.2%} "
-        f"(on the same cost base: {costed_blanket(cfg):.2%})",
-        f"\nall {len(frame)} loans (mean model PD {frame['pd'].mean():.2%}, default rate {frame['defaulted'].mean():.2%})",
-        format_table(compare(frame, "pd", cfg)),
-        f"\n{len(lendable)} loans within the policy's PD ceiling {ceiling:.0%} (mean PD {lendable['pd'].mean():.2%})",
-        format_table(compare(lendable, "pd", cfg)),
-    ]
+    log(f"scored with model {scorer.version}; pricing under both schemes")
+    book = priced_book(frame, cfg)
+    f = figures(book, cfg, switch_margin)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    log(f"writing plots and summary to {folder}")
+    plot_rates(book, f, folder / "rates.png")
+    plot_adverse(adverse_selection(book, MARGINS, cfg), folder / "adverse_selection.png")
+    source = (f"{loans:,} simulated applicants (seed {seed}), {f.applicants:,} offered a price by the policy;"
+              f" model {scorer.version}. Applicants' default rate before the policy: {frame['true_pd'].mean():.2%} over a term,"
+              f" {frame['true_pd'].sum() / (frame['term_days'].sum() / cfg.days_in_year):.2%} a year.")
+    (folder / "summary.md").write_text(markdown(f, cfg, source))
+    (folder / "figures.json").write_text(json.dumps(f.as_dict(), indent=2))
+    return [source, *lines(f, cfg), f"wrote {folder / 'summary.md'}, rates.png, adverse_selection.png, figures.json"]

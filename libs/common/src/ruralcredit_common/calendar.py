@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -58,7 +59,8 @@ SPRING_FESTIVAL: dict[int, date] = {
 
 # Harvest windows per produce category: ((month, day) first, (month, day) last), inclusive.
 # A window may wrap over New Year (citrus).
-HARVEST_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+Produce = Literal["tea", "mango", "pear", "kiwi", "apple", "citrus", "honey"]
+HARVEST_WINDOWS: dict[Produce, tuple[tuple[int, int], tuple[int, int]]] = {
     "tea": ((3, 1), (5, 31)),
     "mango": ((6, 1), (8, 31)),
     "pear": ((8, 1), (9, 30)),
@@ -67,7 +69,7 @@ HARVEST_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
     "citrus": ((11, 1), (1, 31)),
     "honey": ((4, 15), (6, 30)),
 }
-CATEGORIES: tuple[str, ...] = tuple(HARVEST_WINDOWS)
+CATEGORIES: tuple[Produce, ...] = tuple(HARVEST_WINDOWS)
 
 # Shopping-festival windows: pre-sale ramp days before the peak day.
 PRESALE_618 = ((6, 1), (6, 17))

@@ -3,6 +3,8 @@ an application → the application referred to a loan officer, with the stage th
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy.orm import Session
 
 from ruralcredit_applications import metrics, origination
@@ -23,7 +25,7 @@ def handle(session: Session, envelopes: list[RawEnvelope]) -> None:
         elif envelope.type == dead_letters.NOTICE and envelope.correlation_id:
             notice = envelope.bind(dead_letters.DeadLettered)
             if origination.record_dead_letter(session, notice, envelope.correlation_id):
-                after_commit(session, lambda stage=notice.service: metrics.referred_undecided(stage))
+                after_commit(session, functools.partial(metrics.referred_undecided, notice.service))
 
 
 def _decision(session: Session, made: decisions.DecisionMade) -> None:
@@ -33,4 +35,5 @@ def _decision(session: Session, made: decisions.DecisionMade) -> None:
         raise PermanentEventError(str(exc)) from None
     if stored is not None:
         app = session.get(origination.Application, made.application_id)
+        assert app is not None  # record_decision has just found it
         after_commit(session, lambda: metrics.observe_decided(app.created_at, stored.recorded_at))

@@ -20,7 +20,7 @@ def _today() -> dt.date:
     return dt.datetime.now(BUSINESS_TZ).date()
 
 
-def _store_flows(session: Session, by_merchant: dict[str, list[FlowRow]], source: str, actor: str) -> None:
+def _store_flows(session: Session, by_merchant: dict[str, list[FlowRow]], source: sales.FlowSource, actor: str) -> None:
     for merchant_id, rows in by_merchant.items():
         for r in rows:
             session.merge(AccountFlowDay(merchant_id=merchant_id, day=r.day, inflow=r.inflow, outflow=r.outflow,

@@ -64,7 +64,7 @@ def _merchant_ids(session: Session, platform_id: str, refs: set[str]) -> dict[st
             Merchant.platform_id == platform_id, Merchant.external_ref.in_(refs)
         )
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def resolve_merchants(session: Session, platform_id: str, checked: Checked) -> dict[str, str]:

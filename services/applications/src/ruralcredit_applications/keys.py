@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from ruralcredit_applications.orm import ApiKey
@@ -23,7 +25,8 @@ def issue(session: Session, *, platform_id: str | None = None, officer_id: str |
 
 def revoke(session: Session, key_id: str) -> bool:
     """Revoke a key; False if there is no such live key."""
-    done = session.execute(
+    # An UPDATE's result is a CursorResult, which Session.execute's annotations do not say.
+    done = cast(CursorResult[Any], session.execute(
         update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
-    )
+    ))
     return bool(done.rowcount)

@@ -96,7 +96,8 @@ def disburse(
     rate = annual_rate if annual_rate is not None else terms.annual_rate
     if rate is None:
         raise LoanRefused("annual_rate", "is required: the approval carries no priced rate")
-    platform = session.get(Platform, session.get(Merchant, app.merchant_id).platform_id)
+    # The application's merchant and its platform exist: foreign keys hold them.
+    platform = session.get_one(Platform, session.get_one(Merchant, app.merchant_id).platform_id)
     midnight = dt.datetime.combine(disbursed_on, dt.time(), BUSINESS_TZ)
     paid = session.scalars(select(Payout.paid_at).where(
         Payout.merchant_id == app.merchant_id, Payout.paid_at >= midnight - PAYOUT_LOOKBACK, Payout.paid_at < midnight))
@@ -172,7 +173,7 @@ def follow(session: Session, loan: Loan, plan: list[rules.Instalment], as_of: dt
         emit(session, loans_v1.LoanRepaid(**_ids(loan), repaid_on=as_of, total_paid=paid, max_days_past_due=loan.max_days_past_due))
 
 
-def move(session: Session, loan: Loan, new: str, actor: str, as_of: dt.date, detail: dict[str, Any]) -> None:
+def move(session: Session, loan: Loan, new: rules.Status, actor: str, as_of: dt.date, detail: dict[str, Any]) -> None:
     """Change the loan's status if its rules allow, with an audit entry."""
     try:
         rules.check(loan.status, new)

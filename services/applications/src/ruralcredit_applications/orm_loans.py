@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ruralcredit_applications.domain.loans import Status
 from ruralcredit_applications.orm import MONEY, TS, Base
 from ruralcredit_common.db import BigId, utcnow
 
@@ -34,7 +35,7 @@ class Loan(Base):
     term_days: Mapped[int] = mapped_column(Integer)
     disbursed_on: Mapped[dt.date] = mapped_column(Date)
     disbursed_by: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[Status] = mapped_column(String(20))
     # The definition of default in force when the loan was paid out: a later change of the setting
     # does not move the goalposts of loans already running.
     default_after_days: Mapped[int] = mapped_column(Integer)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_applications import loans
 from ruralcredit_applications.domain import loans as rules
-from ruralcredit_applications.domain.repayments import BANK, PLATFORM, DeductionRow, RepaymentRow
+from ruralcredit_applications.domain.repayments import BANK, PLATFORM, DeductionRow, RepaymentRow, Source
 from ruralcredit_applications.domain.sales import business_day
 from ruralcredit_applications.ingest import BatchResult, prepare
 from ruralcredit_applications.orm_loans import Loan, Repayment
@@ -29,7 +29,7 @@ def from_bank(session: Session, institution_id: str, actor: str, rows: list[Any]
 
 
 def _record(
-    session: Session, rows: list[Any], model: type, source: str, tenant_id: str, actor: str, own: ColumnElement[bool],
+    session: Session, rows: list[Any], model: type, source: Source, tenant_id: str, actor: str, own: ColumnElement[bool],
     now: dt.datetime, skew: dt.timedelta,
 ) -> BatchResult:
     checked, result = prepare(rows, model, "paid_at", "repayment_id", now, skew)
@@ -65,7 +65,7 @@ def _record(
     return result
 
 
-def _apply(session: Session, loan: Loan, plan: list[rules.Instalment], row: Any, source: str, tenant_id: str, actor: str, as_of: dt.date) -> None:
+def _apply(session: Session, loan: Loan, plan: list[rules.Instalment], row: Any, source: Source, tenant_id: str, actor: str, as_of: dt.date) -> None:
     split = rules.allocate(plan, row.amount, business_day(row.paid_at))
     session.add(Repayment(
         source=source, tenant_id=tenant_id, repayment_id=row.repayment_id, loan_id=loan.id, paid_at=row.paid_at, amount=row.amount,

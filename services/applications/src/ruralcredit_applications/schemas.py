@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from ruralcredit_applications.domain.overrides import APPROVE_REASONS, DECLINE_REASONS, REASON_CODES
-from ruralcredit_common.calendar import CATEGORIES
+from ruralcredit_applications.domain.overrides import APPROVE_REASONS, DECLINE_REASONS, ReasonCode
+from ruralcredit_common.calendar import Produce
 from ruralcredit_common.contracts.what_if import MAX_AMOUNT
 from ruralcredit_common.inputs import Day, Moment, integer, money, text
 
@@ -81,7 +81,7 @@ class MerchantIn(_In):
     onboarded_on: Day
     # The main produce, when the merchant's sales follow its harvest: the cash-flow forecast and
     # the harvest features use its season. Left out for shops that sell all year.
-    produce: Literal[CATEGORIES] | None = None  # type: ignore[valid-type]
+    produce: Produce | None = None
 
     model_config = ConfigDict(
         extra="forbid",
@@ -161,7 +161,7 @@ class OverrideIn(_In):
         "reason": "Visited the orchard; a signed purchase contract with the county co-op covers the repayment",
         "amount": "20000.00", "term_days": 90}]})
     outcome: Literal["approve", "decline"]
-    reason_code: Literal[REASON_CODES] = Field(  # type: ignore[valid-type]
+    reason_code: ReasonCode = Field(
         description="The ground, from a fixed list: " + "; ".join(f"{k}: {v}" for k, v in {**APPROVE_REASONS, **DECLINE_REASONS}.items())
         + "; other: explained in `reason`. A ground to approve cannot decline, and the other way round.")
     reason: Annotated[str, text(5, 500, lines=True)]

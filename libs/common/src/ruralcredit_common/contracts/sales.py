@@ -64,11 +64,14 @@ class AccountFlowDay(Payload):
     outflow: Money = Field(ge=0)
 
 
+FlowSource = Literal["payment_platform", "officer_upload"]
+
+
 class AccountFlowsRecorded(Payload):
     """Daily account flows reported for a merchant (replace earlier values for those days)."""
 
     merchant_id: str
-    source: Literal["payment_platform", "officer_upload"]
+    source: FlowSource
     days: list[AccountFlowDay] = Field(min_length=1)
 
 

@@ -63,7 +63,7 @@ async def upload_account_flows(merchant_id: str, request: Request, caller: Offic
     def store() -> dict[str, Any]:
         with runtime.factory() as session:
             merchant = consented_merchant(session, merchant_id, caller, "account_flows")
-            result = evidence.uploaded_flows(session, merchant, rows, caller.officer_id)
+            result = evidence.uploaded_flows(session, merchant, rows, caller.officer)
             session.commit()
         runtime.relay.wake()
         return result.as_dict()
@@ -86,7 +86,7 @@ class PlanOut(BaseModel):
 def record_purchase_plan(merchant_id: str, body: PlanIn, request: Request, session: SessionDep, caller: OfficerCaller) -> PlanOut:
     """The merchant plans to buy up produce: the cash gap forecast takes it into account."""
     merchant = consented_merchant(session, merchant_id, caller, "purchase_plans")
-    plan = evidence.record_plan(session, merchant, body, caller.officer_id)
+    plan = evidence.record_plan(session, merchant, body, caller.officer)
     session.commit()
     request.app.state.runtime.relay.wake()
     return PlanOut(id=plan.id, merchant_id=merchant_id, description=plan.description, amount=f"{plan.amount:.2f}", start=plan.start, end=plan.end)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_, select
@@ -108,7 +108,7 @@ def _after(cursor: str) -> Any:
 def list_loans(
     session: SessionDep,
     caller: LoanReader,
-    status: Literal[rules.STATUSES] | None = None,  # type: ignore[valid-type]
+    status: rules.Status | None = None,
     merchant_id: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the page before")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -166,14 +166,14 @@ def _bank_repayments(session: Session, caller: Caller, rows: list[Any], **kw: An
 
 
 router.add_api_route(
-    "/platform/repayments:batch", batch_endpoint("repayments", _deductions, PlatformCaller, lambda c: c.platform_id),
+    "/platform/repayments:batch", batch_endpoint("repayments", _deductions, PlatformCaller, lambda c: c.platform),
     methods=["POST"], response_model=BatchOut, summary="Push a batch of repayments deducted from payouts",
     openapi_extra=batch_doc(DeductionRow, [{"repayment_id": "ded-1", "loan_id": "loan_1a2b3c4d5e6f7a8b", "payout_id": "p-1",
                                             "paid_at": "2026-07-16T00:00:00+08:00", "amount": "7558.49"}]),
     tags=["platforms"],
 )
 router.add_api_route(
-    "/bank/repayments:batch", batch_endpoint("bank-repayments", _bank_repayments, BankOrOfficer, lambda c: c.institution_id),
+    "/bank/repayments:batch", batch_endpoint("bank-repayments", _bank_repayments, BankOrOfficer, lambda c: c.institution),
     methods=["POST"], response_model=BatchOut, summary="Push a batch of repayments the bank received",
     openapi_extra=batch_doc(RepaymentRow, [{"repayment_id": "rep-1", "loan_id": "loan_1a2b3c4d5e6f7a8b",
                                             "paid_at": "2026-07-20T10:00:00+08:00", "amount": "5000.00"}]),

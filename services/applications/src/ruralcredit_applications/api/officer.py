@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_, select
@@ -13,7 +13,7 @@ from ruralcredit_applications import metrics, origination
 from ruralcredit_applications.api.evidence import consented_merchant
 from ruralcredit_applications.api.platform import merchant_out
 from ruralcredit_applications.auth import OfficerCaller, PlatformOrOfficer, SessionDep
-from ruralcredit_applications.domain.lifecycle import STATUSES
+from ruralcredit_applications.domain.lifecycle import Status
 from ruralcredit_applications.domain.overrides import OverrideRefused
 from ruralcredit_applications.orm import Application, AuditEntry, Consent, Decision, Merchant, Override
 from ruralcredit_applications.schemas import (
@@ -88,7 +88,7 @@ def submit_application(body: ApplicationIn, request: Request, session: SessionDe
     """Submit a loan application; the decision follows within about a second."""
     try:
         app = origination.submit(
-            session, officer_id=caller.officer_id, institution_id=caller.institution_id, merchant_id=body.merchant_id,
+            session, officer_id=caller.officer, institution_id=caller.institution, merchant_id=body.merchant_id,
             amount=body.amount, term_days=body.term_days, purpose=body.purpose,
         )
     except origination.NotFound:
@@ -126,7 +126,7 @@ def _uncursor(cursor: str) -> tuple[dt.datetime, str]:
 def list_applications(
     session: SessionDep,
     caller: OfficerCaller,
-    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    status: Status | None = None,
     merchant_id: Annotated[str | None, Query(max_length=64)] = None,
     grade: Annotated[str | None, Query(pattern="^[A-E]$")] = None,
     submitted_from: Moment | None = None,
@@ -165,7 +165,7 @@ def override_application(
     app = _own_application(session, application_id, caller, lock=True)
     try:
         row = origination.override(
-            session, app, officer_id=caller.officer_id, outcome=body.outcome, reason_code=body.reason_code,
+            session, app, officer_id=caller.officer, outcome=body.outcome, reason_code=body.reason_code,
             reason=body.reason, limits=request.app.state.runtime.settings.product_limits(),
             amount=body.amount, term_days=body.term_days,
         )
@@ -174,6 +174,7 @@ def override_application(
     except OverrideRefused as exc:
         raise HTTPException(422, {"errors": [{"field": exc.field, "in": "body", "reason": str(exc)}]}) from None
     session.commit()
+    assert row.direction is not None  # an override made now always has its direction
     metrics.overridden(row.direction, row.grade)
     return _out(session, app)
 
@@ -184,7 +185,7 @@ def withdraw_application(application_id: str, session: SessionDep, caller: Offic
     """Withdraw an application at the merchant's request."""
     app = _own_application(session, application_id, caller, lock=True)
     try:
-        origination.withdraw(session, app, actor=caller.officer_id)
+        origination.withdraw(session, app, actor=caller.officer)
     except origination.NotAllowed as exc:
         raise HTTPException(409, str(exc)) from None
     session.commit()

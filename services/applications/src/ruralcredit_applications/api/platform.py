@@ -95,7 +95,7 @@ for _kind, _fn in (("orders", ingest.ingest_orders), ("refunds", ingest.ingest_r
                    ("account-flows", _account_flows)):
     router.add_api_route(
         f"/platform/{_kind}:batch",
-        batch_endpoint(_kind, _for_platform(_fn), PlatformCaller, lambda caller: caller.platform_id),
+        batch_endpoint(_kind, _for_platform(_fn), PlatformCaller, lambda caller: caller.platform),
         methods=["POST"],
         response_model=BatchOut,
         openapi_extra=batch_doc(_ROWS_DOC[_kind], _EXAMPLES[_kind]),

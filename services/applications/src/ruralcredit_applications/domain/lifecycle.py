@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-SUBMITTED = "submitted"
-FORECASTING = "forecasting"
-SCORED = "scored"
-APPROVED = "approved"
-REFERRED = "referred"
-DECLINED = "declined"
-WITHDRAWN = "withdrawn"
-EXPIRED = "expired"
+from typing import Final, Literal
 
-STATUSES = (SUBMITTED, FORECASTING, SCORED, APPROVED, REFERRED, DECLINED, WITHDRAWN, EXPIRED)
+Status = Literal["submitted", "forecasting", "scored", "approved", "referred", "declined", "withdrawn", "expired"]
+SUBMITTED: Final = "submitted"
+FORECASTING: Final = "forecasting"
+SCORED: Final = "scored"
+APPROVED: Final = "approved"
+REFERRED: Final = "referred"
+DECLINED: Final = "declined"
+WITHDRAWN: Final = "withdrawn"
+EXPIRED: Final = "expired"
+
+STATUSES: tuple[Status, ...] = (SUBMITTED, FORECASTING, SCORED, APPROVED, REFERRED, DECLINED, WITHDRAWN, EXPIRED)
 
 # An application the suite could not decide (a stage failed, or no decision came within the
 # deadline) is referred to a loan officer rather than left waiting.

@@ -7,21 +7,23 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Final, Literal
 
-DISBURSED = "disbursed"
-CURRENT = "current"
-IN_ARREARS = "in_arrears"
-DEFAULTED = "defaulted"
-REPAID = "repaid"
-WRITTEN_OFF = "written_off"
+Status = Literal["disbursed", "current", "in_arrears", "defaulted", "repaid", "written_off"]
+DISBURSED: Final = "disbursed"
+CURRENT: Final = "current"
+IN_ARREARS: Final = "in_arrears"
+DEFAULTED: Final = "defaulted"
+REPAID: Final = "repaid"
+WRITTEN_OFF: Final = "written_off"
 
-STATUSES = (DISBURSED, CURRENT, IN_ARREARS, DEFAULTED, REPAID, WRITTEN_OFF)
+STATUSES: tuple[Status, ...] = (DISBURSED, CURRENT, IN_ARREARS, DEFAULTED, REPAID, WRITTEN_OFF)
 # Loans whose days past due are still counted: a defaulted loan may still recover money.
 OPEN = (DISBURSED, CURRENT, IN_ARREARS, DEFAULTED)
 DEFAULT_AFTER_DAYS = 90
 
 # Default is for good: a recovery after it is money back on a bad loan, not a cure.
-_NEXT: dict[str, set[str]] = {
+_NEXT: dict[Status, set[Status]] = {
     DISBURSED: {CURRENT, IN_ARREARS, DEFAULTED, REPAID, WRITTEN_OFF},
     CURRENT: {IN_ARREARS, DEFAULTED, REPAID, WRITTEN_OFF},
     IN_ARREARS: {CURRENT, DEFAULTED, REPAID, WRITTEN_OFF},
@@ -31,7 +33,8 @@ _NEXT: dict[str, set[str]] = {
 }
 
 # Arrears buckets by days past due, as lenders report them (and roll rates move between them).
-BUCKETS = ((0, "current"), (1, "1-29"), (30, "30-59"), (60, "60-89"), (90, "90+"))
+Bucket = Literal["current", "1-29", "30-59", "60-89", "90+"]
+BUCKETS: tuple[tuple[int, Bucket], ...] = ((0, "current"), (1, "1-29"), (30, "30-59"), (60, "60-89"), (90, "90+"))
 CENT = Decimal("0.01")
 
 
@@ -39,7 +42,7 @@ class LoanRuleError(ValueError):
     """A change the loan's life does not allow."""
 
 
-def check(current: str, new: str) -> None:
+def check(current: Status, new: Status) -> None:
     """Raise LoanRuleError unless a loan that is `current` may become `new`."""
     if new not in _NEXT.get(current, set()):
         raise LoanRuleError(f"a loan that is {current} cannot become {new}")
@@ -50,7 +53,7 @@ def yuan(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def bucket(days_past_due: int) -> str:
+def bucket(days_past_due: int) -> Bucket:
     """The arrears bucket of a number of days past due."""
     return next(name for low, name in reversed(BUCKETS) if days_past_due >= low)
 
@@ -170,8 +173,8 @@ def outstanding_principal(instalments: Iterable[Instalment]) -> Decimal:
 
 
 def status_for(
-    status: str, instalments: Sequence[Instalment], as_of: dt.date, *, default_after_days: int, repaid_any: bool
-) -> str:
+    status: Status, instalments: Sequence[Instalment], as_of: dt.date, *, default_after_days: int, repaid_any: bool
+) -> Status:
     """The status the facts call for: repaid, defaulted (at `default_after_days` past due), in
     arrears, current (something has fallen due or been paid, and nothing due is owed) or still
     just disbursed. Written-off, repaid and defaulted loans keep their status."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final, Literal
 
 from ruralcredit_applications.domain import lifecycle
 
@@ -12,22 +13,26 @@ DECLINE = "decline"
 
 # The grounds an officer may give, each for one outcome ("other" for either, explained in words).
 # A fixed list lets model validation count overrides by ground, not only by free text.
-APPROVE_REASONS: dict[str, str] = {
+ReasonCode = Literal[
+    "purchase_contract", "field_visit_verified", "sales_outside_platform", "guarantee", "repayment_history",
+    "business_closed", "fraud_suspected", "adverse_information", "over_indebted", "purpose_ineligible", "other",
+]
+APPROVE_REASONS: dict[ReasonCode, str] = {
     "purchase_contract": "a signed purchase or supply contract covers the repayment",
     "field_visit_verified": "a field visit confirmed the business, its stock and its sales",
     "sales_outside_platform": "documented sales the platforms do not see (another platform, cash, wholesale)",
     "guarantee": "a guarantor, co-operative or guarantee fund stands behind the loan",
     "repayment_history": "the merchant repaid earlier loans from the institution on time",
 }
-DECLINE_REASONS: dict[str, str] = {
+DECLINE_REASONS: dict[ReasonCode, str] = {
     "business_closed": "a field visit found the business closed or not trading",
     "fraud_suspected": "sales, identity or documents look manufactured",
     "adverse_information": "arrears with another lender, a court judgement or a dispute",
     "over_indebted": "debts elsewhere that the sales data does not show",
     "purpose_ineligible": "the money would go to a purpose the product does not finance",
 }
-OTHER = "other"
-REASON_CODES: tuple[str, ...] = (*APPROVE_REASONS, *DECLINE_REASONS, OTHER)
+OTHER: Final = "other"
+REASON_CODES: tuple[ReasonCode, ...] = (*APPROVE_REASONS, *DECLINE_REASONS, OTHER)
 
 # What the application was when overridden, in the words of the model's outcomes.
 _WAS = {lifecycle.DECLINED: DECLINE, lifecycle.APPROVED: APPROVE, lifecycle.REFERRED: "refer"}

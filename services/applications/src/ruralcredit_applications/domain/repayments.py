@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final, Literal
+
 from ruralcredit_applications.domain.sales import Amount, Ref, _Row
 from ruralcredit_common.inputs import Moment
 
-PLATFORM = "platform"
-BANK = "bank"
+# Who reported a repayment: the platform (deducted from payouts) or the bank.
+Source = Literal["platform", "bank"]
+PLATFORM: Final = "platform"
+BANK: Final = "bank"
 
 
 class RepaymentRow(_Row):

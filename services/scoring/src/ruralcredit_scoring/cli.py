@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # Outcomes are judged by the business day (Asia/Shanghai), as the loans' days past due are counted.
@@ -14,12 +15,12 @@ BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 REGISTRY_HELP = "model registry folder (default: SCORING_REGISTRY_DIR, else ~/.local/share/ruralcredit/models)"
 
 
-def _count(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
+def _bounded(convert: Callable[[str], Any], what: str, low: float, high: float) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
         return value
@@ -27,14 +28,8 @@ def _count(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _points(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value <= 10:
-        raise argparse.ArgumentTypeError(f"{value} is outside 0-10 points")
-    return value
+def _count(low: int, high: int) -> Callable[[str], int]:
+    return _bounded(int, "a whole number", low, high)
 
 
 def _progress(line: str) -> None:
@@ -48,14 +43,12 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day written YYYY-MM-DD") from None
 
 
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.01 <= value <= 0.6:
-        raise argparse.ArgumentTypeError(f"{value} is outside 0.01-0.6")
-    return value
+def _number(low: float, high: float) -> Callable[[str], float]:
+    return _bounded(float, "a number", low, high)
+
+
+_share = _number(0.01, 0.6)
+_points = _number(0, 10)  # percentage points a year
 
 
 def _registry_option(parser: argparse.ArgumentParser, default: object) -> None:

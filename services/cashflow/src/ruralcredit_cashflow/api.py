@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
@@ -51,7 +52,7 @@ def merchant_forecast(
                     as_of=as_of, forecaster=forecaster(settings.forecast_model_path))
     n = min(horizon, len(result.dates))
 
-    def cut(a) -> list[float]:  # type: ignore[no-untyped-def]
+    def cut(a: np.ndarray) -> list[float]:
         return [round(float(v), 2) for v in a[0][:n]]
 
     return ForecastOut(

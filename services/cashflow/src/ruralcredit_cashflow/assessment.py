@@ -103,7 +103,7 @@ def assess_applications(
     return [to_contract(r, application=a, lag=lag) for r, a, lag in zip(results, submitted, lags, strict=True)]
 
 
-def to_contract(result: Assessment, *, application, lag: int) -> cashflow_v1.CashflowAssessed:  # type: ignore[no-untyped-def]
+def to_contract(result: Assessment, *, application: applications_v1.ApplicationSubmitted, lag: int) -> cashflow_v1.CashflowAssessed:
     """The domain assessment as the event payload (finite numbers only)."""
     coll = result.collections
     mean = float(coll.p50[0].mean()) if coll.p50.size else 0.0

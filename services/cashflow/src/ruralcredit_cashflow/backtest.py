@@ -14,13 +14,15 @@ import argparse
 import time
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
 from ruralcredit_cashflow.domain import settlement as st
 from ruralcredit_cashflow.domain.forecast import profile as prof
-from ruralcredit_cashflow.domain.forecast.base import SalesForecast, SeasonalNaive, SeasonalProfile
+from ruralcredit_cashflow.domain.forecast.base import Forecaster, SalesForecast, SeasonalNaive, SeasonalProfile
 from ruralcredit_cashflow.domain.forecast.collections import CollectionForecast, forecast_collections
+from ruralcredit_cashflow.domain.series import SeriesBatch
 from ruralcredit_cashflow.model.training import random_windows, train_simulated
 from ruralcredit_common import calendar as cal
 from ruralcredit_dev.simulator import simulate_merchants
@@ -76,7 +78,7 @@ def library_forecasts(batch, horizon: int) -> dict[str, SalesForecast]:
             long_ids.append(i)
     df = pd.concat(frames, ignore_index=True)
     long_mask = df["unique_id"].isin(long_ids)
-    runs = {
+    runs: dict[str, list[tuple[Any, pd.DataFrame]]] = {
         "AutoETS": [(AutoETS(season_length=7), df)],
         "MSTL": [
             (MSTL(season_length=[7, 365], trend_forecaster=AutoETS(model="ZZN")), df[long_mask]),
@@ -125,7 +127,7 @@ def run_backtest(
         progress(f"trained in {time.perf_counter() - t:.1f}s" + (f", saved to {save_model}" if save_model else ""))
     profile = prof.build(w.batch, H)
     settlement = st.learn(w.batch)
-    methods = [SeasonalNaive(), SeasonalProfile(), gbm]
+    methods: list[Forecaster] = [SeasonalNaive(), SeasonalProfile(), gbm]
     sales = {}
     for m in methods:
         t = time.perf_counter()
@@ -157,11 +159,12 @@ def run_backtest(
     return {"scores": scores, "winner": best.method, "n_series": int(w.batch.n), "reference_horizon": ref_h}
 
 
-def _naive_payouts(batch, horizon: int) -> CollectionForecast:
+def _naive_payouts(batch: SeriesBatch, horizon: int) -> CollectionForecast:
     """Seasonal naive on the payout series itself, with its own weekly-difference band."""
-    fake = type(batch)(batch.payouts, batch.refunds, batch.payouts, batch.end_index)
+    unknown = np.full(batch.n, -1, dtype=np.int64)
+    fake = SeriesBatch(batch.payouts, batch.refunds, batch.payouts, batch.end_index, unknown)
     f = SeasonalNaive().predict(fake, horizon)
-    return CollectionForecast(f.p10, f.p50, f.p90)
+    return CollectionForecast(f.p10, f.p50, f.p90, f.p50)
 
 
 def format_table(results: dict) -> str:

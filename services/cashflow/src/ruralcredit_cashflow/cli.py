@@ -7,7 +7,7 @@ import argparse
 COMMANDS = ("backtest", "loan-book")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the cashflow commands to the suite's command line."""
     p = sub.add_parser("cashflow", help="cashflow commands: backtest, loan-book", add_help=False)
     p.add_argument("args", nargs=argparse.REMAINDER)

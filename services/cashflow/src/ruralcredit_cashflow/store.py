@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Float, cast, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ruralcredit_cashflow.orm import AccountFlowDay, MerchantDay, MerchantPlatform, PurchasePlan
 from ruralcredit_common.contracts import sales
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> Callable[[Any], postgresql.Insert | sqlite.Insert]:
+    """The dialect's INSERT, which can say ON CONFLICT (both spell it the same way)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        return postgresql.insert
+    return sqlite.insert
 
 
 def add_daily_sales(session: Session, events: list[sales.DailySalesRecorded]) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -60,11 +62,15 @@ def horizon_for(term_days: np.ndarray, profile: st.SettlementProfile) -> int:
     return int(np.clip((np.asarray(term_days) + cycle).max(), 1, MAX_HORIZON))
 
 
-def _quiet(fn):  # type: ignore[no-untyped-def]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _quiet(fn: Callable[P, R]) -> Callable[P, R]:
     """Run `fn` with numpy's warnings off: empty and all-NaN windows (new merchants, gaps) are handled explicitly inside."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             return fn(*args, **kwargs)
@@ -233,6 +239,6 @@ def _one(b: BatchAssessment, i: int, as_of: date, h: int) -> Assessment:
         cash_gap=gap,
         features={k: float(v[i]) for k, v in b.features.items()},
         repayment_due=float(b.due[i]),
-        term_collections=tuple(float(v) for v in b.term_collections[i]),
+        term_collections=(float(b.term_collections[i, 0]), float(b.term_collections[i, 1]), float(b.term_collections[i, 2])),
         method=b.sales.method,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 
 from ruralcredit_common import calendar as cal
 
@@ -68,11 +69,7 @@ class SeriesBatch:
     refunds: np.ndarray
     payouts: np.ndarray
     end_index: np.ndarray  # calendar day index of each row's last column
-    category: np.ndarray | None = None  # index into calendar.CATEGORIES, −1 if unknown
-
-    def __post_init__(self) -> None:
-        if self.category is None:
-            self.category = np.full(self.gross.shape[0], -1, dtype=np.int64)
+    category: np.ndarray  # index into calendar.CATEGORIES, −1 if unknown
 
     @property
     def n(self) -> int:
@@ -117,9 +114,10 @@ def stack(histories: list[DailySeries], as_of: list[date] | date, length: int = 
     return SeriesBatch(out["gross"], out["refunds"], out["payouts"], ends, cats)
 
 
-def batch_from_arrays(gross, refunds, payouts, end_index, category=None) -> SeriesBatch:
+def batch_from_arrays(
+    gross: npt.ArrayLike, refunds: npt.ArrayLike, payouts: npt.ArrayLike, end_index: npt.ArrayLike, category: npt.ArrayLike | None = None
+) -> SeriesBatch:
     """A batch from already right-aligned arrays (used for simulated panels)."""
-    cat = None if category is None else np.asarray(category, np.int64)
-    return SeriesBatch(
-        np.asarray(gross, float), np.asarray(refunds, float), np.asarray(payouts, float), np.asarray(end_index, np.int64), cat
-    )
+    sold = np.asarray(gross, float)
+    cat = np.full(sold.shape[0], -1, dtype=np.int64) if category is None else np.asarray(category, np.int64)
+    return SeriesBatch(sold, np.asarray(refunds, float), np.asarray(payouts, float), np.asarray(end_index, np.int64), cat)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ruralcredit_cashflow.domain.forecast import profile as prof
-from ruralcredit_cashflow.domain.forecast.base import QUANTILES, Forecaster, SalesForecast, SeasonalProfile
+from ruralcredit_cashflow.domain.forecast.base import QUANTILES, Forecaster, SalesForecast, SeasonalProfile, lognormal_mean
 from ruralcredit_cashflow.domain.series import SeriesBatch
 from ruralcredit_common import calendar as cal
 
@@ -117,7 +117,7 @@ class GlobalGBM:
         with np.errstate(divide="ignore", invalid="ignore"):
             lo = np.where(p50 > 0, p50 * (out[:, 0] / np.where(p50 > 0, p50, 1.0)) ** widen, out[:, 0])
             hi = np.where(p50 > 0, p50 * (out[:, 2] / np.where(p50 > 0, p50, 1.0)) ** widen, out[:, 2])
-        return SalesForecast(lo, p50, hi, self.name)
+        return SalesForecast(lo, p50, hi, self.name, lognormal_mean(lo, p50, hi))
 
     def save(self, path: str | Path) -> None:
         """Write the artefact (three models and metadata) as one JSON file."""

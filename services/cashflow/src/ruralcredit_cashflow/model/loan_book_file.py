@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ruralcredit_cashflow.model.simulated_loans import simulate_loan_book
@@ -32,7 +33,9 @@ def book_spec(sim_spec: dict) -> dict:
             "columns": columns, "units": sim_spec.get("units", {})}
 
 
-def write(n_loans: int, seed: int, book: Path, spec: Path, forecast_model: str | None, progress=print) -> None:  # type: ignore[no-untyped-def]
+def write(
+    n_loans: int, seed: int, book: Path, spec: Path, forecast_model: str | None, progress: Callable[[str], object] = print
+) -> None:
     """Simulate the book with the service's forecaster and write it with its spec."""
     progress(f"simulating {n_loans} loans (seed {seed}; forecaster: {forecast_model or 'seasonal profile'})")
     frame, sim_spec = simulate_loan_book(n_loans, seed, progress=progress, model_path=forecast_model)

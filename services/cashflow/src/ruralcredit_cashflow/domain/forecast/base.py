@@ -23,11 +23,7 @@ class SalesForecast:
     p50: np.ndarray
     p90: np.ndarray
     method: str
-    mean: np.ndarray | None = None  # expected sales; sums of days need the mean, not the median
-
-    def __post_init__(self) -> None:
-        if self.mean is None:
-            self.mean = lognormal_mean(self.p10, self.p50, self.p90)
+    mean: np.ndarray  # expected sales; sums of days need the mean, not the median (lognormal_mean without one)
 
     def stacked(self) -> np.ndarray:
         """(n, 4, H) in P10, P50, P90, mean order."""
@@ -60,7 +56,8 @@ class Forecaster(Protocol):
 
 
 def _band(p50: np.ndarray, log_lo: np.ndarray, log_hi: np.ndarray, mean: np.ndarray | None = None) -> SalesForecast:
-    return SalesForecast(p50 * np.exp(log_lo), p50, p50 * np.exp(log_hi), "", mean)
+    p10, p90 = p50 * np.exp(log_lo), p50 * np.exp(log_hi)
+    return SalesForecast(p10, p50, p90, "", lognormal_mean(p10, p50, p90) if mean is None else mean)
 
 
 class SeasonalNaive:
@@ -76,7 +73,7 @@ class SeasonalNaive:
         diff = x[:, 7:] - x[:, :-7]
         diff = np.where(np.isnan(batch.gross[:, 7:]) | np.isnan(batch.gross[:, :-7]), np.nan, diff)[:, -91:]
         with np.errstate(all="ignore"):
-            lo, hi = np.nanquantile(np.where(np.isfinite(diff).any(1)[:, None], diff, 0.0), [0.1, 0.9], axis=1)
+            lo, hi = np.nanquantile(np.where(np.isfinite(diff).any(axis=1, keepdims=True), diff, 0.0), [0.1, 0.9], axis=1)
         grow = np.sqrt(np.ceil(np.arange(1, horizon + 1) / 7))[None, :]
         return SalesForecast(np.maximum(p50 + lo[:, None] * grow, 0), p50, p50 + hi[:, None] * grow, self.name, p50)
 

@@ -23,11 +23,7 @@ class CollectionForecast:
     p10: np.ndarray
     p50: np.ndarray
     p90: np.ndarray
-    mean: np.ndarray | None = None  # expected collections (for totals over many days)
-
-    def __post_init__(self) -> None:
-        if self.mean is None:
-            self.mean = self.p50
+    mean: np.ndarray  # expected collections (for totals over many days); the P50 where none is known
 
     def row(self, i: int) -> CollectionForecast:
         """Merchant ``i`` as a batch of one."""

@@ -127,7 +127,7 @@ def build(batch: SeriesBatch, horizon: int) -> Profile:
     denom = level[:, None] * np.take_along_axis(weekly, dows, axis=1)
     resid = np.where(denom > 0, last / np.where(denom > 0, denom, 1.0), np.nan)
     with np.errstate(all="ignore"):
-        q = np.nanquantile(np.where(np.isfinite(resid).any(axis=1)[:, None], resid, 1.0), [0.1, 0.5, 0.9], axis=1).T
+        q = np.nanquantile(np.where(np.isfinite(resid).any(axis=1, keepdims=True), resid, 1.0), [0.1, 0.5, 0.9], axis=1).T
 
     # which harvest windows a day falls in; averaging last year's days with the same windows
     # gives the seasonal shape without last year's day-to-day regime noise

@@ -133,16 +133,17 @@ def test_one_seller_repays_another_defaults_and_the_outcomes_reach_the_book(suit
         assert bool(kept["overridden"]) == seller["overridden"]
     assert _outcome(suite, bad["id"])["defaulted_on"] is not None
 
-    out, spec = tmp_path / "book.parquet", tmp_path / "spec.json"
+    # Judged as of a day by which both loans' outcome windows have passed (the job ran ahead of time too).
+    out, spec, later = tmp_path / "book.parquet", tmp_path / "spec.json", (business_day(dt.datetime.now(dt.UTC)) + dt.timedelta(days=400)).isoformat()
     env = {**suite.env["scoring"]}
-    command = [str(Path(sys.executable).with_name("ruralcredit")), "scoring", "book", "--out", str(out), "--spec", str(spec)]
+    command = [str(Path(sys.executable).with_name("ruralcredit")), "scoring", "book", "--out", str(out), "--spec", str(spec), "--as-of", later]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     book = pd.read_parquet(out).set_index("loan_id")
     assert book.loc[loan["id"], "outcome"] == "repaid" and book.loc[bad["id"], "outcome"] == "defaulted"
     assert json.loads(spec.read_text())["target"] == "outcome"
-    done = subprocess.run([command[0], "scoring", "monitor", "--out", str(tmp_path / "report")], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([command[0], "scoring", "monitor", "--out", str(tmp_path / "report"), "--as-of", later], env=env,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "2 loans disbursed" in (tmp_path / "report" / "portfolio.md").read_text()
     assert (tmp_path / "report" / "grades.png").stat().st_size > 0

@@ -28,7 +28,10 @@ def bad(n: int, grade: str = "A", pd: float = 0.05, on: dt.date = D(2026, 1, 5),
 def test_outcome_labels_follow_the_loan_or_the_window():
     as_of = D(2026, 12, 1)
     assert pf.outcome(loan(1), as_of) == pf.REPAID
-    assert pf.outcome(bad(1, when=D(2026, 7, 1)), as_of) == pf.DEFAULTED
+    assert pf.outcome(bad(1, when=D(2026, 6, 4)), as_of) == pf.DEFAULTED, "maturity 6 March and 90 days"
+    # Repaid early, but judged only when the loans disbursed with it can no longer default unseen.
+    assert pf.outcome(loan(1, repaid_on=D(2026, 2, 1)), D(2026, 6, 3)) == pf.OPEN
+    assert pf.outcome(loan(1, repaid_on=D(2026, 2, 1)), D(2026, 6, 4)) == pf.REPAID
     running = loan(1, on=D(2026, 11, 1), status="current", repaid_on=None)
     assert pf.outcome(running, as_of) == pf.OPEN
     # Maturity 31 December + 90 days: known only from 31 March.
@@ -38,8 +41,8 @@ def test_outcome_labels_follow_the_loan_or_the_window():
     assert pf.outcome(bad(1, when=D(2026, 3, 1)), as_of, window_days=120) == pf.DEFAULTED
     written_off = loan(1, status="written_off", repaid_on=None, written_off_on=D(2026, 6, 1))
     assert pf.outcome(written_off, as_of) == pf.DEFAULTED
-    # Judged at an earlier day, a later default or repayment has not happened yet.
-    assert pf.outcome(bad(1, when=D(2026, 7, 1)), D(2026, 6, 1)) == pf.OPEN
+    # Judged at an earlier day, a default or repayment that came later has not happened yet.
+    assert pf.outcome(bad(1, when=D(2026, 5, 1)), D(2026, 4, 30)) == pf.OPEN
     assert pf.outcome(loan(1), D(2026, 3, 1)) == pf.OPEN
 
 

@@ -50,22 +50,23 @@ class Loan:
 
 
 def outcome(loan: Loan, as_of: dt.date, window_days: int | None = None) -> str:
-    """defaulted, repaid, performing or open (not yet known) as of `as_of`.
+    """defaulted, repaid, performing or open (not judged yet) as of `as_of`.
 
-    Without a window a loan's outcome is known once it closes or once its last instalment is
-    past due by its default definition. With one, a default counts only within `window_days` of
-    disbursement, and a loan observed that long without one is good.
+    A loan is judged once its whole outcome window has passed, whatever became of it: within
+    `window_days` of disbursement when given, else until its last instalment could be past due
+    by its default definition (by then it is repaid or defaulted). Judging a loan as soon as it
+    repaid, while its siblings that will default are still running, would make the recent
+    loans look better than they are. Inside the window a default is bad; a loan repaid, or still
+    paying without default when the window ends (performing), is good.
     """
-    end = loan.disbursed_on + dt.timedelta(days=window_days) if window_days else None
-    # Only what had happened by `as_of` counts: a book judged at a past date sees that date's outcomes.
-    bad = loan.bad_on if loan.bad_on is not None and loan.bad_on <= as_of else None
-    repaid = loan.repaid_on if loan.repaid_on is not None and loan.repaid_on <= as_of else None
-    if bad is not None and (end is None or bad <= end):
+    end = loan.disbursed_on + dt.timedelta(days=window_days) if window_days else loan.maturity_on + dt.timedelta(days=loan.default_after_days)
+    if as_of < end:
+        return OPEN
+    if loan.bad_on is not None and loan.bad_on <= end:
         return DEFAULTED
-    if repaid is not None and (end is None or repaid <= end):
+    if loan.repaid_on is not None and loan.repaid_on <= end:
         return REPAID
-    known_by = end or loan.maturity_on + dt.timedelta(days=loan.default_after_days)
-    return PERFORMING if as_of >= known_by else OPEN
+    return PERFORMING
 
 
 def binomial_interval(n: int, p: float, level: float = 0.95) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -34,26 +34,28 @@ ROLES = ("all", "api", "consumer", "relay")
 # How often consumers prune processed_events: the window is days long, an hour late is nothing.
 PRUNE_EVERY = 3600.0
 # A periodic job: its name, how often it runs (seconds), what it does, and which roles run it.
-Job = tuple[str, float, "Callable[[Runtime], None]", tuple[str, ...]]
+Job = tuple[str, float, "Callable[[Runtime[Any]], None]", tuple[str, ...]]
+# The service's own settings class, so that its hooks read its own settings with their types.
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass
-class Runtime:
+class Runtime(Generic[S]):
     """One service's database, relay and consumer; built once by the service's bootstrap."""
 
     name: str
-    settings: ServiceSettings
+    settings: S
     engine: Engine
     factory: sessionmaker[Session]
     base: Any
     migrations: str
-    make_app: Callable[[Runtime], FastAPI]
+    make_app: Callable[[Runtime[S]], FastAPI]
     topics: list[str] = field(default_factory=list)
     handler: Handler | None = None
     # Extra start-up work beyond migrations (the scorer makes sure a model is promoted).
-    prepare_hook: Callable[[Runtime], None] | None = None
+    prepare_hook: Callable[[Runtime[S]], None] | None = None
     # Work done when a role starts, after the start-up checks (the scorer loads its model).
-    start_hook: Callable[[Runtime], None] | None = None
+    start_hook: Callable[[Runtime[S]], None] | None = None
     # What the hooks leave for the app and the consumer (the scorer's engine).
     state: dict[str, Any] = field(default_factory=dict)
     # Periodic work beside the consumer: (name, every seconds, job, the roles that run it).
@@ -64,7 +66,7 @@ class Runtime:
     failed: bool = False
 
     @classmethod
-    def create(cls, *, name: str, settings: ServiceSettings, base: Any, **parts: Any) -> Runtime:
+    def create(cls, *, name: str, settings: S, base: Any, **parts: Any) -> Runtime[S]:
         """A service's runtime: JSON logging configured, its engine and session factory made."""
         from ruralcredit_common import logging as rc_logging
 
@@ -180,7 +182,7 @@ class Runtime:
         prune_processed(self.engine, self.base.ProcessedEvent.__table__,
                         keep=dt.timedelta(days=self.settings.processed_events_keep_days))
 
-    def _every(self, name: str, seconds: float, job: Callable[[Runtime], None]) -> None:
+    def _every(self, name: str, seconds: float, job: Callable[[Runtime[Any]], None]) -> None:
         # A failing run is logged and tried again next time: the job must not take the process
         # down. The traceback is logged once per spell of failures (a broker outage lasts a while).
         failing = False
@@ -254,7 +256,7 @@ def stop_on_signals(stop: threading.Event, handler: Callable[..., None] | None =
             signal.signal(s, h)
 
 
-def service_main(build: Callable[[], Runtime], argv: list[str] | None = None) -> None:
+def service_main(build: Callable[[], Runtime[Any]], argv: list[str] | None = None) -> None:
     """`python -m <service> [migrate|prepare|all|api|consumer|relay]`: one line on a start-up error."""
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else "all"

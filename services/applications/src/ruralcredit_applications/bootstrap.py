@@ -22,7 +22,7 @@ NAME = "applications"
 MIGRATIONS = "ruralcredit_applications:migrations"
 
 
-def make_app(runtime: Runtime) -> FastAPI:
+def make_app(runtime: Runtime[Settings]) -> FastAPI:
     """The HTTP API."""
     metrics.register_undecided_age(lambda: _oldest_undecided(runtime))
     return http.service_app(
@@ -32,14 +32,14 @@ def make_app(runtime: Runtime) -> FastAPI:
     )
 
 
-def _oldest_undecided(runtime: Runtime) -> dt.datetime | None:
+def _oldest_undecided(runtime: Runtime[Settings]) -> dt.datetime | None:
     with runtime.factory() as session:
         return origination.oldest_undecided(session)
 
 
-def refer_overdue(runtime: Runtime, deadline: dt.timedelta | None = None) -> None:
+def refer_overdue(runtime: Runtime[Settings], deadline: dt.timedelta | None = None) -> None:
     """Refer applications that passed the decision deadline (the configured one by default) to a loan officer."""
-    deadline = deadline or dt.timedelta(seconds=runtime.settings.decision_deadline_seconds)  # type: ignore[attr-defined]
+    deadline = deadline or dt.timedelta(seconds=runtime.settings.decision_deadline_seconds)
     with transaction(runtime.factory) as session:
         n = origination.refer_overdue(session, deadline)
     for _ in range(n):
@@ -48,7 +48,7 @@ def refer_overdue(runtime: Runtime, deadline: dt.timedelta | None = None) -> Non
         log.warning("referred %d application(s) with no decision after %.0f s", n, deadline.total_seconds())
 
 
-def count_arrears(runtime: Runtime, as_of: dt.date | None = None) -> int:
+def count_arrears(runtime: Runtime[Settings], as_of: dt.date | None = None) -> int:
     """The daily days-past-due count of every open loan (today's business day by default); returns how many were counted."""
     day = as_of or loans.today()
     total = 0
@@ -62,7 +62,7 @@ def count_arrears(runtime: Runtime, as_of: dt.date | None = None) -> int:
             return total
 
 
-def build(settings: Settings | None = None) -> Runtime:
+def build(settings: Settings | None = None) -> Runtime[Settings]:
     """The service's runtime from settings (read from the environment by default)."""
     settings = settings or get_settings()
     return Runtime.create(

@@ -19,7 +19,7 @@ NAME = "cashflow"
 MIGRATIONS = "ruralcredit_cashflow:migrations"
 
 
-def make_app(runtime: Runtime) -> FastAPI:
+def make_app(runtime: Runtime[Settings]) -> FastAPI:
     """The HTTP API."""
     return http.service_app(
         runtime, title="Rural credit: cashflow",
@@ -27,9 +27,9 @@ def make_app(runtime: Runtime) -> FastAPI:
     )
 
 
-def ensure_forecaster(runtime: Runtime) -> None:
+def ensure_forecaster(runtime: Runtime[Settings]) -> None:
     """Train the global forecast model on simulated merchants when its configured file is missing."""
-    path = runtime.settings.forecast_model_path  # type: ignore[attr-defined]
+    path = runtime.settings.forecast_model_path
     if path is None:
         print("  cashflow forecasts with the seasonal profile (no CASHFLOW_FORECAST_MODEL_PATH)")
         return
@@ -37,23 +37,23 @@ def ensure_forecaster(runtime: Runtime) -> None:
         load_forecaster_or_fail(runtime)
         print(f"  cashflow forecast model {path} loads")
         return
-    n = runtime.settings.forecast_train_merchants  # type: ignore[attr-defined]
+    n = runtime.settings.forecast_train_merchants
     print(f"  no forecast model at {path}: training the global model on {n} simulated merchants …", flush=True)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     train_simulated(path, n_merchants=n)
     print(f"  forecast model saved to {path}")
 
 
-def load_forecaster_or_fail(runtime: Runtime) -> None:
+def load_forecaster_or_fail(runtime: Runtime[Settings]) -> None:
     """Load the configured forecaster now, so a missing or corrupt file stops the start with one line."""
-    path = runtime.settings.forecast_model_path  # type: ignore[attr-defined]
+    path = runtime.settings.forecast_model_path
     try:
         forecaster(path)
     except Exception as exc:  # noqa: BLE001 - any loading failure means the same thing here
         raise StartupError(f"forecast model {path} cannot be loaded: {type(exc).__name__}: {exc}") from None
 
 
-def build(settings: Settings | None = None) -> Runtime:
+def build(settings: Settings | None = None) -> Runtime[Settings]:
     """The service's runtime from settings (read from the environment by default)."""
     settings = settings or get_settings()
     return Runtime.create(

@@ -16,7 +16,7 @@ NAME = "scoring"
 MIGRATIONS = "ruralcredit_scoring:migrations"
 
 
-def make_app(runtime: Runtime) -> FastAPI:
+def make_app(runtime: Runtime[Settings]) -> FastAPI:
     """The HTTP API."""
     app = http.service_app(
         runtime, title="Rural credit: scoring",
@@ -26,26 +26,26 @@ def make_app(runtime: Runtime) -> FastAPI:
     return app
 
 
-def ensure_model(runtime: Runtime) -> None:
+def ensure_model(runtime: Runtime[Settings]) -> None:
     """Make sure a model is promoted; in the embedded run, train one on simulated loans if none is."""
     from ruralcredit_scoring.model import pipeline
     from ruralcredit_scoring.model.registry import Registry
 
     settings = runtime.settings
-    reg = Registry(settings.registry_dir)  # type: ignore[attr-defined]
+    reg = Registry(settings.registry_dir)
     if reg.promoted_version():
         print(f"  scoring model {reg.promoted_version()} is promoted")
         return
-    n = settings.bootstrap_loans  # type: ignore[attr-defined]
+    n = settings.bootstrap_loans
     if n == 0:
-        raise StartupError(f"no promoted model in {settings.registry_dir} (train one: ruralcredit scoring train)")  # type: ignore[attr-defined]
+        raise StartupError(f"no promoted model in {settings.registry_dir} (train one: ruralcredit scoring train)")
     print(f"  no promoted model: training one on {n} simulated loans …", flush=True)
-    result = pipeline.train_simulated(n, seed=42, forecast_model=settings.forecast_model_path)  # type: ignore[attr-defined]
+    result = pipeline.train_simulated(n, seed=42, forecast_model=settings.forecast_model_path)
     version = pipeline.register(result, reg, promote=True)
     print(f"  model {version} trained and promoted")
 
 
-def build(settings: Settings | None = None) -> Runtime:
+def build(settings: Settings | None = None) -> Runtime[Settings]:
     """The service's runtime; a missing or corrupt promoted model fails here, with one line."""
     settings = settings or get_settings()
     runtime = Runtime.create(
@@ -62,9 +62,9 @@ def build(settings: Settings | None = None) -> Runtime:
     return runtime
 
 
-def attach_engine(runtime: Runtime) -> Engine:
+def attach_engine(runtime: Runtime[Settings]) -> Engine:
     """Load the promoted model and hook the consumer to it (not needed for `migrate`/`prepare`)."""
-    scoring = Engine(runtime.settings)  # type: ignore[arg-type]
+    scoring = Engine(runtime.settings)
     metrics.start_decisions(scoring.scorer.version)
     runtime.state["engine"] = scoring
     runtime.handler = consumer.make_handler(scoring)

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client import Gauge
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_scoring import loan_book
 from ruralcredit_scoring.domain import portfolio as pf
+
+if TYPE_CHECKING:
+    from ruralcredit_common.runtime import Runtime
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 # Vintages exported for the latest months of origination at these months on book.
@@ -78,7 +82,7 @@ def export(figures: Figures) -> None:
     REFRESHED.set(time.time())
 
 
-def refresh(runtime) -> None:  # type: ignore[no-untyped-def]
+def refresh(runtime: Runtime[Any]) -> None:
     """The daily job: recompute the figures as of today's business day and export them."""
     with runtime.factory() as session:
         export(compute(session, dt.datetime.now(BUSINESS_TZ).date()))

@@ -3,6 +3,7 @@ tenancy, and the events each change queues on loans.v1."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from decimal import Decimal
 
@@ -80,6 +81,10 @@ def test_the_banks_core_system_has_its_own_key_and_each_tenant_sees_only_its_loa
         assert api.client.get(f"/v1/loans/{loan['id']}", headers=outsider).status_code == 404
         assert api.client.get("/v1/loans", headers=outsider).json()["items"] == []
     assert [x["id"] for x in api.client.get("/v1/loans", headers=t["platform"]).json()["items"]] == [loan["id"]]
+    naive = base64.urlsafe_b64encode(b"2026-01-01T00:00:00|loan_x").decode()
+    for cursor in (naive, "not-a-cursor", base64.urlsafe_b64encode(b"\xff").decode()):
+        r = api.client.get("/v1/loans", params={"cursor": cursor}, headers=core)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
     assert api.client.get("/v1/applications", headers=core).status_code == 403, "the core system does not decide"
 
 

@@ -99,6 +99,8 @@ def _after(cursor: str) -> Any:
     try:
         at, loan_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         when = dt.datetime.fromisoformat(at)
+        if when.tzinfo is None:  # this API's cursors carry their offset; the database compares aware times only
+            raise ValueError(at)
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(422, {"errors": [{"field": "cursor", "in": "query", "reason": "not a cursor from this API"}]}) from None
     return or_(Loan.disbursed_at < when, and_(Loan.disbursed_at == when, Loan.id < loan_id))

@@ -110,6 +110,6 @@ def models(request: Request) -> list[ModelOut]:
     promoted = reg.promoted_version()
     out = []
     for m in reg.list():
-        metrics = {k: v for k, v in (m.get("metrics") or {}).items() if isinstance(v, int | float)}
+        metrics: dict[str, float | None] = {k: v for k, v in (m.get("metrics") or {}).items() if isinstance(v, int | float)}
         out.append(ModelOut(version=m["version"], promoted=m["version"] == promoted, metrics=metrics))
     return out

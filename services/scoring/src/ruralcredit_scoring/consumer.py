@@ -3,6 +3,8 @@ loans.v1 → each loan's outcome beside its decision (outcomes.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,7 @@ def make_handler(engine: Engine) -> Handler:
     return handle
 
 
-def _decide(session: Session, engine: Engine, assessed: cashflow.CashflowAssessed, received) -> decisions.DecisionMade:  # type: ignore[no-untyped-def]
+def _decide(session: Session, engine: Engine, assessed: cashflow.CashflowAssessed, received: dt.datetime) -> decisions.DecisionMade:
     """Decide one application; earlier decisions of this poll count towards the merchant's exposure."""
     payload = assessed.model_dump(mode="json")
     now = utcnow()
@@ -57,5 +59,10 @@ def _decide(session: Session, engine: Engine, assessed: cashflow.CashflowAssesse
             grade=shadow.grade, outcome=shadow.outcome, champion_pd=made.pd,
         ))
     session.flush()  # the next application of the same merchant sees this one's exposure
-    after_commit(session, lambda: (metrics.observe_decision(made), engine.record(decision)))
+
+    def count() -> None:
+        metrics.observe_decision(made)
+        engine.record(decision)
+
+    after_commit(session, count)
     return made

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ruralcredit_common.contracts._base import Money, Payload
 from ruralcredit_common.contracts.envelope import Envelope, wrap
@@ -109,7 +109,7 @@ class LoanWrittenOff(_LoanEvent):
 
 
 LoanEvent = LoanDisbursed | RepaymentRecorded | ArrearsChanged | LoanDefaulted | LoanRepaid | LoanWrittenOff
-PAYLOADS: dict[str, type[BaseModel]] = {
+PAYLOADS: dict[str, type[LoanEvent]] = {
     DISBURSED: LoanDisbursed, REPAYMENT_RECORDED: RepaymentRecorded, ARREARS_CHANGED: ArrearsChanged,
     DEFAULTED: LoanDefaulted, REPAID: LoanRepaid, WRITTEN_OFF: LoanWrittenOff,
 }

@@ -135,7 +135,8 @@ def decide(
         ),
         pcfg,
     )
-    rate, schedule, share, limit = None, (), None, Decimal("0.00")
+    rate, share, limit = None, None, Decimal("0.00")
+    schedule: tuple[limits.Instalment, ...] = ()
     # Without the evidence the PD means little: an officer looks, and no terms are proposed.
     priced = verdict.outcome != policy.DECLINE and verdict.rule != policy.MISSING_EVIDENCE
     if priced:

@@ -162,7 +162,8 @@ def state_on(loan: Loan, day: dt.date) -> str | None:
 
 def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     """The last day of each month from `first`'s month up to `last` (inclusive if `last` ends a month)."""
-    out, year, month = [], first.year, first.month
+    out: list[dt.date] = []
+    year, month = first.year, first.month
     while True:
         nxt = dt.date(year + month // 12, month % 12 + 1, 1)
         end = nxt - dt.timedelta(days=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
@@ -25,6 +25,9 @@ class Calibrator:
     y: tuple[float, ...] = ()
     a: float = 1.0
     b: float = 0.0
+    # x and y as arrays, made once in __post_init__ for the vectorised call.
+    _x: np.ndarray = field(init=False, repr=False, compare=False)
+    _y: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __call__(self, raw: np.ndarray | float) -> np.ndarray:
         """Calibrated PD for raw scores."""

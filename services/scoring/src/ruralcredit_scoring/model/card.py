@@ -50,8 +50,8 @@ def plots(result: TrainResult, out: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     bins = np.linspace(0, float(np.quantile(t["pd"], 0.995)), 40)
-    ax.hist(t.loc[t["y"] == 0, "pd"], bins=bins, alpha=0.6, density=True, label="repaid")
-    ax.hist(t.loc[t["y"] == 1, "pd"], bins=bins, alpha=0.6, density=True, label="defaulted")
+    ax.hist(t.loc[t["y"] == 0, "pd"], bins=bins.tolist(), alpha=0.6, density=True, label="repaid")
+    ax.hist(t.loc[t["y"] == 1, "pd"], bins=bins.tolist(), alpha=0.6, density=True, label="defaulted")
     ax.set(xlabel="calibrated PD", ylabel="density", title="Score distribution")
     ax.legend()
     _save(fig, out / "score_distribution.png")

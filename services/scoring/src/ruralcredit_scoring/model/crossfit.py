@@ -81,6 +81,7 @@ def boost_cv(x: np.ndarray, y: np.ndarray, spec: FeatureSpec, folds: list, cfg: 
         callbacks=[lgb.early_stopping(cfg.early_stopping, verbose=False)], return_cvbooster=True,
     )
     cvb = out["cvbooster"]
+    assert isinstance(cvb, lgb.CVBooster)  # return_cvbooster=True; lgb.cv types each value as a list or a CVBooster
     rounds = int(cvb.best_iteration)
     oof = np.empty(len(y))
     for (_, held), booster in zip(folds, cvb.boosters):
@@ -165,7 +166,7 @@ def train_book(frame: pd.DataFrame, spec: FeatureSpec, cfg: BookConfig = BookCon
     booster, card, contrib = None, None, np.zeros((len(y), len(spec.features) + 1))
     if kind in ("lightgbm", "blend"):
         booster = lgb.train(params, _dataset(x, y, spec), num_boost_round=rounds)
-        contrib += booster.predict(x, pred_contrib=True) * (w["lightgbm"] if kind == "blend" else 1.0)
+        contrib += np.asarray(booster.predict(x, pred_contrib=True)) * (w["lightgbm"] if kind == "blend" else 1.0)
     if kind in ("scorecard", "blend"):
         card = woe.fit(frame, x, y, spec, cats)
         contrib += card.contrib(x) * (w["scorecard"] if kind == "blend" else 1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
 
@@ -35,10 +36,10 @@ def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
     return float((t["loans"] * t["gap"].abs()).sum() / t["loans"].sum())
 
 
-def evaluate(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> dict[str, float]:
+def evaluate(y: npt.ArrayLike, p: npt.ArrayLike, n_bins: int = 10) -> dict[str, float]:
     """AUC, KS, Brier, log loss, ECE, mean PD and default rate of one set of predictions."""
     y = np.asarray(y, dtype=float)
-    p = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)
+    p = np.asarray(p, dtype=float).clip(1e-7, 1 - 1e-7)
     return {
         "auc": float(roc_auc_score(y, p)),
         "ks": ks(y, p),

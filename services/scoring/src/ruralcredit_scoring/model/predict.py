@@ -82,7 +82,7 @@ def _improvement(
     better = grades.next_better(grade, scorer.pcfg.grade_bands)
     if better is None:
         return ""
-    remedy = scorer.remedy(row.to_dict())
+    remedy = scorer.remedy({str(k): v for k, v in row.items()})
     for j, s in zip(order, strength):
         feature = scorer.features[j]
         value = remedy(feature, better[1]) if np.isfinite(s) else None

@@ -93,11 +93,11 @@ class Predictor:
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Raw scores of many rows, spread over the cores."""
-        return self._booster.predict(x, raw_score=True)
+        return np.asarray(self._booster.predict(x, raw_score=True))
 
     def contrib(self, x: np.ndarray) -> np.ndarray:
         """Contributions of many rows (as contrib_one, row by row)."""
-        return self._booster.predict(x, pred_contrib=True)
+        return np.asarray(self._booster.predict(x, pred_contrib=True))
 
     def used(self) -> list[str]:
         """Features the trees split on: the others cannot move a score."""

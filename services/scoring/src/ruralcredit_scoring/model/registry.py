@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import json
@@ -110,7 +111,7 @@ class Registry:
             )
         return out
 
-    def register(self, files: dict[str, str], metadata: dict, extra: Callable[[Path, str], None] | None = None) -> str:
+    def register(self, files: dict[str, str], metadata: dict, extra: Callable[[Path, str], object] | None = None) -> str:
         """Store the model's files (booster text or scorecard JSON, calibrator JSON) with metadata as the next
         version; returns its name."""
         self.versions_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +179,8 @@ class Registry:
         self._save_pointer(previous, history)
         return previous
 
-    def _save_pointer(self, version: str, history: list[str]) -> None:
+    # builtins.list: in this class `list` names the method.
+    def _save_pointer(self, version: str, history: builtins.list[str]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         _write_atomic(self.root / POINTER, json.dumps({"version": version, "history": history, "promoted_at": when}))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from pandas import DataFrame  # for annotations inside Scorer, where `pd` names its PD method
 
 from ruralcredit_scoring.domain import Application, Decision, ModelOutput, PolicyConfig, PricingConfig, decide
 from ruralcredit_scoring.domain.config import DEFAULT_POLICY, DEFAULT_PRICING
@@ -137,13 +138,13 @@ class Scorer:
         out = self.explain(app.features)
         return decide(app, out, pcfg=self.pcfg, rcfg=self.rcfg, remedy=self.remedy(app.features))
 
-    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def score_frame(self, frame: DataFrame) -> DataFrame:
         """Calibrated PD and grade for every row; no contributions, so it runs at predict speed."""
         p = self.calibrator(self.predictor.raw(self.matrix(frame)))
         return pd.DataFrame(
             {"pd": p, "grade": self.grade_names[np.searchsorted(self.bands, p, side="left")]}, index=frame.index
         )
 
-    def explain_frame(self, frame: pd.DataFrame) -> np.ndarray:
+    def explain_frame(self, frame: DataFrame) -> np.ndarray:
         """Per-feature deltas against the portfolio baseline for the rows that need reasons."""
         return self.predictor.contrib(self.matrix(frame))[:, :-1] - self.baseline

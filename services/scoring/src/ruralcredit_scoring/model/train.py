@@ -151,9 +151,11 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
         params, dtrain, num_boost_round=cfg.max_rounds, folds=folds, return_cvbooster=True,
         callbacks=[lgb.early_stopping(cfg.early_stopping, verbose=False), _progress(log)],
     )
-    rounds = len(cv["valid binary_logloss-mean"])
+    losses, cvbooster = cv["valid binary_logloss-mean"], cv["cvbooster"]
+    assert isinstance(losses, list) and isinstance(cvbooster, lgb.CVBooster)  # lgb.cv types each value as either
+    rounds = len(losses)
     oof = np.empty(len(tr))
-    for (_, held), fold_booster in zip(folds, cv["cvbooster"].boosters):
+    for (_, held), fold_booster in zip(folds, cvbooster.boosters):
         oof[held] = fold_booster.predict(x[tr][held], raw_score=True, num_iteration=rounds)
     booster = lgb.train(params, dtrain, num_boost_round=rounds)
     t1 = time.perf_counter()
@@ -169,7 +171,7 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
         test["oracle (true PD)"] = frame[spec.true_pd].to_numpy()[te]
     results = {name: evaluation.evaluate(test["y"], test[name]) for name in test.columns[3:]}
     sample = np.random.default_rng(cfg.seed).choice(tr, size=min(len(tr), 4000), replace=False)
-    contrib = booster.predict(x[sample], pred_contrib=True)
+    contrib = np.asarray(booster.predict(x[sample], pred_contrib=True))
     t2 = time.perf_counter()
     log(f"calibration, scorecard and metrics: {t2 - t1:.1f}s\n" + evaluation.table(results))
     return TrainResult(
@@ -192,6 +194,7 @@ def train(frame: pd.DataFrame, spec: FeatureSpec, cfg: TrainConfig = DEFAULT_TRA
 def _progress(log: Log, every: int = 50) -> Callable:
     def callback(env: lgb.callback.CallbackEnv) -> None:
         if (env.iteration + 1) % every == 0:
+            assert env.evaluation_result_list is not None  # lgb.cv hands each round its validation results
             log(f"round {env.iteration + 1}: validation log loss {env.evaluation_result_list[0][2]:.5f}")
 
     return callback

@@ -70,7 +70,7 @@ def sales_rows(merchant_ref: str, days: int, seed_value: int, today: dt.date, ki
         day = start + dt.timedelta(days=i)
         gross = float(np.nan_to_num(panel.gross[0, i]))
         n = max(1, int(gross // 120)) if gross >= 1 else 0
-        parts = rng.dirichlet(np.ones(n)) * gross if n else []
+        parts = rng.dirichlet(np.ones(n)) * gross if n else np.zeros(0)
         cents = [round(p, 2) for p in parts if round(p, 2) > 0]
         for j, amount in enumerate(cents):
             sold = dt.datetime.combine(day, dt.time(9 + j % 12, (7 * j) % 60), TZ)

@@ -25,7 +25,8 @@ from ruralcredit_scoring.model.woe import Scorecard
 def predictor_of(model: LoadedModel) -> Predictor | Scorecard | Blend:
     """What turns a row into a raw score and contributions: the booster, the scorecard or both averaged."""
     if model.scorecard is None:
-        return Predictor(model.booster)  # type: ignore[arg-type]
+        assert model.booster is not None  # a version holds a booster, a scorecard or both
+        return Predictor(model.booster)
     if model.booster is None:
         return model.scorecard
     return Blend(Predictor(model.booster), model.scorecard, model.metadata["blend"])
@@ -73,7 +74,7 @@ class Scorer:
             elif f in self.levels and isinstance(v, str):
                 row.append(float(self.levels[f].get(v.strip(), math.nan)))
             else:
-                row.append(float(v))  # type: ignore[arg-type]
+                row.append(float(v))  # type: ignore[arg-type]  # untyped JSON: float() itself refuses a non-number
         return np.array([row], dtype=float)
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,8 @@ class Binned:
     groups: tuple[tuple[int, ...], ...] = ()
     points: tuple[float, ...] = ()
     missing: float = 0.0
+    # Each category code's bin, made once in __post_init__.
+    _lookup: dict[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lookup = {code: i for i, group in enumerate(self.groups) for code in group}
@@ -41,7 +43,7 @@ class Binned:
         if math.isnan(value):
             return self.missing
         if self.groups:
-            i = self._lookup.get(int(value)) if value.is_integer() else None  # type: ignore[attr-defined]
+            i = self._lookup.get(int(value)) if value.is_integer() else None
             return self.missing if i is None else self.points[i]
         return self.points[bisect.bisect_right(self.splits, value)]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from prometheus_client import REGISTRY
 
 from tests.applications.integration.flows import decide, setup
+from tests.applications.integration.loan_setup import TODAY
 
 
 def _apply(api, officer, merchant, amount: str = "25000.00", term_days: int = 90) -> str:
@@ -91,6 +92,19 @@ def test_officer_declines_an_approval_and_the_audit_trail_keeps_both(api):
     assert audit[3]["actor"] == "scoring" and audit[3]["model_version"] == "m-test-1"
     assert audit[-1]["detail"]["direction"] == "approve_to_decline" and audit[-1]["detail"]["reason"].startswith("field visit")
     assert _override(api, officer, app_id, outcome="approve", reason_code="other", reason="it reopened").status_code == 409
+
+
+def test_an_approval_paid_out_is_not_declined_by_an_override(api):
+    officer, merchant = setup(api)
+    api.consent(officer, merchant)
+    app_id = _apply(api, officer, merchant)
+    decide(api, app_id, merchant, "approve", grade="A")
+    paid = api.client.post(f"/v1/applications/{app_id}/disbursement", headers=officer,
+                           json={"amount": "20000.00", "disbursed_on": TODAY.isoformat(), "annual_rate": "0.0620"})
+    assert paid.status_code in (200, 201), paid.text
+    r = _override(api, officer, app_id, outcome="decline", reason_code="business_closed", reason="closed after the payout")
+    assert r.status_code == 409 and "paid out" in r.json()["detail"]
+    assert api.client.get(f"/v1/applications/{app_id}", headers=officer).json()["status"] == "approved"
 
 
 def test_override_counters_start_at_zero_for_every_direction_and_grade(api):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ruralcredit_applications.domain import lifecycle, overrides
 from ruralcredit_applications.orm import Application, AuditEntry, Base, Consent, Decision, Merchant, Override
+from ruralcredit_applications.orm_loans import Loan
 from ruralcredit_common.contracts import applications as applications_v1
 from ruralcredit_common.contracts import dead_letters
 from ruralcredit_common.contracts import decisions as decisions_v1
@@ -181,6 +182,9 @@ def override(
         direction = overrides.direction(app.status, outcome)
     except overrides.OverrideRefused as exc:
         raise NotAllowed(str(exc)) from None
+    if session.scalar(select(Loan.id).where(Loan.application_id == app.id)) is not None:
+        # Once the money is out, the loan's own life (arrears, write-off) is what follows, not a decline.
+        raise NotAllowed("the loan has been paid out: an approval cannot be overridden after its disbursement")
     overrides.check_reason(outcome, reason_code)
     overrides.check_terms(outcome, amount, term_days)
     decision = session.get(Decision, app.id)

@@ -68,8 +68,7 @@ ENV VIRTUAL_ENV=/opt/venv \
     APPLICATIONS_HTTP_HOST=0.0.0.0 \
     CASHFLOW_HTTP_HOST=0.0.0.0 \
     SCORING_HTTP_HOST=0.0.0.0 \
-    SCORING_REGISTRY_DIR=/var/lib/ruralcredit/models \
-    SCORING_BOOTSTRAP_LOANS=0
+    SCORING_REGISTRY_DIR=/var/lib/ruralcredit/models
 WORKDIR /opt/ruralcredit
 USER 10001:10001
 

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PACKAGES := -e libs/common[postgres] -e libs/dev -e services/applications -e services/cashflow[backtest] -e services/scoring[simulate]
+PACKAGES := -e libs/common[postgres] -e libs/dev -e services/applications -e services/cashflow[backtest] -e services/scoring
 
 .PHONY: help install run demo test test-fast lint bench clean
 

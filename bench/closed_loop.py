@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/closed_loop.py [--merchants 8000] [--per-month 2500]
      [--retrain-month 12] [--initial-loans 40000] [--seed 7]
 
 - The first model is the service's own: trained on the simulator's historical book of other
-  merchants (`ruralcredit scoring train --simulated`), features from the cashflow service's code.
+  merchants (`ruralcredit cashflow loan-book`, then `ruralcredit scoring train --book`), features from the cashflow service's code.
 - Each month a sample of the simulated merchants applies (term 30 to 120 days, amounts around
   what their recent sales could repay); the promoted model's PD and the policy decide (approve
   at PD <= the refer threshold with 90 days of history; the rest is referred or declined and not
@@ -42,6 +42,7 @@ from sklearn.metrics import roc_auc_score
 from ruralcredit_applications.domain import loans as rules
 from ruralcredit_cashflow.domain.assess import assess_batch
 from ruralcredit_cashflow.model.gbm import load_forecaster
+from ruralcredit_cashflow.model.loan_book_file import book_spec
 from ruralcredit_cashflow.model.simulated_loans import TERM_SHARES, TERMS, simulate_loan_book
 from ruralcredit_cashflow.model.training import cut
 from ruralcredit_dev.simulator import loan_outcomes, simulate_merchants
@@ -50,7 +51,7 @@ from ruralcredit_scoring.domain.config import DEFAULT_POLICY
 from ruralcredit_scoring.domain.pricing import price
 from ruralcredit_scoring.model import pipeline
 from ruralcredit_scoring.model.crossfit import BookConfig, train_book
-from ruralcredit_scoring.model.loanbook import LoanBookError
+from ruralcredit_scoring.model.loanbook import LoanBookError, spec_from_json
 from ruralcredit_scoring.model.scorer import Scorer
 from ruralcredit_scoring.model.train import TrainConfig, train
 
@@ -142,7 +143,7 @@ def decide(scorer: Scorer, a: Applicants) -> pd.DataFrame:
 def first_model(n: int, seed: int, log) -> tuple[Scorer, object, pd.DataFrame]:
     """The service's own model: the simulator's historical book of other merchants; returns it, its spec and the book."""
     frame, sim_spec = simulate_loan_book(n, seed, progress=None)
-    spec = pipeline.spec_from_simulator(sim_spec)
+    spec = spec_from_json(book_spec(sim_spec))
     result = train(frame, spec, TrainConfig(seed=seed), log)
     return Scorer(pipeline.loaded(result, "first")), spec, frame[[*spec.features, "defaulted"]]
 

@@ -16,12 +16,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ruralcredit_cashflow.model import loan_book_file
+from ruralcredit_cashflow.model.simulated_loans import simulate_loan_book
 from ruralcredit_scoring.domain import Application
 from ruralcredit_scoring.model import pipeline
+from ruralcredit_scoring.model.crossfit import BookConfig
 from ruralcredit_scoring.model.registry import ModelLoadError, Registry
 from ruralcredit_scoring.model.scorer import Scorer
 from ruralcredit_scoring.model.train import n_leaves
@@ -197,11 +201,15 @@ def context(registry_dir: str | None, loans: int, seed: int) -> Context:
     try:
         model = reg.load()
     except ModelLoadError:
-        print("training a model on the simulator (20,000 loans)")
-        pipeline.register(pipeline.train_simulated(20000, 0, log=lambda s: None), reg, promote=True, with_card=False)
+        print("training a model on a simulated book (20,000 loans)")
+        book, spec = Path(registry_dir) / "book.parquet", Path(registry_dir) / "book.spec.json"
+        loan_book_file.write(20000, 0, book, spec, None, progress=lambda s: None)
+        pipeline.register(pipeline.train_file(book, spec, BookConfig(champion="lightgbm"), log=lambda s: None), reg, promote=True, with_card=False)
         model = reg.load()
     scorer = Scorer(model)
-    frame, _ = pipeline.simulated_book(loans, seed)
+    if scorer.booster is None:
+        raise SystemExit(f"model {scorer.version} is a scorecard: these figures are for a LightGBM model (--registry)")
+    frame, _ = simulate_loan_book(loans, seed)
     print(
         f"model {scorer.version}: {scorer.booster.num_trees()} trees, {n_leaves(scorer.booster)} leaves; portfolio {len(frame)} loans"
     )

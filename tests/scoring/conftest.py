@@ -46,12 +46,12 @@ def trained_scorer(model_registry):
 def simulated(tmp_path_factory):
     """A book from the portfolio simulator (12,000 loans: about a hundred defaults at the segment's
     default rate), the model trained on it, its registry and its scorer."""
-    pytest.importorskip("ruralcredit_cashflow.model.simulated_loans")
     from ruralcredit_scoring.model import pipeline, registry
     from ruralcredit_scoring.model.scorer import Scorer
     from ruralcredit_scoring.model.train import train
+    from tests.support.books import simulated_book
 
-    frame, spec = pipeline.simulated_book(12000, seed=11)
+    frame, spec = simulated_book(12000, seed=11)
     result = train(frame, spec, log=lambda s: None)
     reg = registry.Registry(tmp_path_factory.mktemp("sim-models"))
     pipeline.register(result, reg, promote=True, with_card=False)

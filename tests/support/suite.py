@@ -25,15 +25,16 @@ ROOM_FOR_RESTARTS = {"APPLICATIONS_DECISION_DEADLINE_SECONDS": "900"}
 
 
 def train_registry(root: Path, loans: int = 12000, seed: int = 3) -> Path:
-    """A registry with a model trained on simulated loans (seasonal-profile features) and promoted.
-
-    12,000 loans: at the segment's default rates about a hundred default, enough to learn from."""
+    """A registry with a model trained on a simulated book (seasonal-profile features) and promoted,
+    through the files and the path a bank's book takes. 12,000 loans hold about a hundred defaults."""
     from ruralcredit_scoring.model import pipeline
     from ruralcredit_scoring.model.registry import Registry
+    from tests.support.books import write_simulated_book
 
-    result = pipeline.train_simulated(loans, seed=seed, log=lambda *_: None)
-    pipeline.register(result, Registry(root), promote=True, with_card=False)
-    return root
+    book, spec = write_simulated_book(root / "book", loans, seed)
+    result = pipeline.train_file(book, spec, log=lambda *_: None)
+    pipeline.register(result, Registry(root / "registry"), promote=True, with_card=False)
+    return root / "registry"
 
 
 @dataclass
@@ -115,7 +116,6 @@ def start_suite(
         env[f"{spec.env_prefix}TOPIC_PREFIX"] = prefix
         env[f"{spec.env_prefix}CONSUMER_GROUP"] = prefix + spec.name
         env["SCORING_REGISTRY_DIR"] = str(model_registry)
-        env["SCORING_BOOTSTRAP_LOANS"] = "0"
         # The session's model was trained on seasonal-profile features: serve with the same forecaster.
         env["CASHFLOW_FORECAST_MODEL_PATH"] = env["SCORING_FORECAST_MODEL_PATH"] = ""
         env.update(extra_env or {})

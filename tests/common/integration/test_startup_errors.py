@@ -51,8 +51,8 @@ def test_missing_model(tmp_path, broker):
     assert line.startswith("error:") and "model" in line
 
 
-def test_missing_model_is_not_trained_when_bootstrap_is_off(tmp_path):
-    env = {"SCORING_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "SCORING_REGISTRY_DIR": str(tmp_path / "none"), "SCORING_BOOTSTRAP_LOANS": "0"}
+def test_prepare_never_trains_a_missing_model(tmp_path):
+    env = {"SCORING_DATABASE_URL": f"sqlite:///{tmp_path}/s.db", "SCORING_REGISTRY_DIR": str(tmp_path / "none")}
     line = _one_line(_start("ruralcredit_scoring", env, "prepare"))
     assert line.startswith("error: no promoted model")
 

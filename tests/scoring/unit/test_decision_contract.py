@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ruralcredit_common.contracts import decisions as decisions_v1
-from ruralcredit_scoring.to_events import to_contract
 from ruralcredit_scoring.domain import Application, ModelOutput, PolicyConfig, PricingConfig, decide
+from ruralcredit_scoring.to_events import to_contract
 
 POLICY = PolicyConfig()
 DECIDED_AT = dt.datetime(2026, 6, 2, 1, 0, tzinfo=dt.UTC)

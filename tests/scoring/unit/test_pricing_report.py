@@ -74,12 +74,24 @@ def test_a_model_that_overstates_risk_loses_sellers_too():
 
 def test_report_writes_its_summary_and_plots(simulated, tmp_path):
     from ruralcredit_scoring.model.pricing_report import report
+    from tests.support.books import write_simulated_book
 
     reg = simulated[3]
+    book, _ = write_simulated_book(tmp_path, 400, 4)
     progress: list[str] = []
-    out = report(reg, loans=400, seed=4, out=tmp_path / "report", log=progress.append)
+    out = report(reg, book, out=tmp_path / "report", log=progress.append)
     assert sum(line.startswith("merchants paying less than the blanket rate: ") for line in out) == 1
     assert any("writing plots" in p for p in progress)
     for name in ("summary.md", "rates.png", "adverse_selection.png", "figures.json"):
         assert (tmp_path / "report" / name).stat().st_size > 0, name
     assert "merchants paying less than the blanket rate" in (tmp_path / "report" / "summary.md").read_text()
+
+
+def test_a_book_without_true_pds_is_refused_with_what_it_lacks(simulated, tmp_path):
+    from ruralcredit_scoring.model.loanbook import LoanBookError
+    from ruralcredit_scoring.model.pricing_report import report
+
+    book = tmp_path / "bank.csv"
+    pd.DataFrame({"loan_amount": [1000.0], "term_days": [30]}).to_csv(book, index=False)
+    with pytest.raises(LoanBookError, match=r"true_pd.*loan-book"):
+        report(simulated[3], book, out=tmp_path / "report")

@@ -5,8 +5,6 @@ import pytest
 
 from ruralcredit_scoring.model.train import encode
 
-pytest.importorskip("ruralcredit_cashflow.model.simulated_loans")
-
 
 @pytest.fixture(scope="module")
 def sim(simulated):

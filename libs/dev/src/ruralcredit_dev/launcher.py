@@ -41,6 +41,9 @@ class ServiceSpec:
         return f"http://127.0.0.1:{self.port}"
 
 
+# The first embedded run trains the scoring model on this many simulated loans (about 30 s).
+BOOTSTRAP_LOANS = 20000
+
 SERVICES = (
     ServiceSpec("applications", "ruralcredit_applications", 8001),
     ServiceSpec("cashflow", "ruralcredit_cashflow", 8002),
@@ -60,9 +63,8 @@ def service_env(
     env[f"{p}HTTP_PORT"] = str(spec.port)
     env.setdefault(f"{p}ADMIN_API_KEY", admin_key)
     env.setdefault("SCORING_REGISTRY_DIR", str(var / "models"))
-    # The scorer trains on features computed with the same forecaster the cashflow service runs.
+    # The scorer trains on a book whose features come from the forecaster the cashflow service runs.
     env.setdefault("CASHFLOW_FORECAST_MODEL_PATH", str(var / "models" / "forecast_gbm.json"))
-    env.setdefault("SCORING_FORECAST_MODEL_PATH", env["CASHFLOW_FORECAST_MODEL_PATH"])
     _, cashflow, scoring = peers or SERVICES
     env.setdefault("APPLICATIONS_CASHFLOW_URL", cashflow.url)
     env.setdefault("APPLICATIONS_SCORING_URL", scoring.url)
@@ -74,6 +76,21 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
     done = subprocess.run(cmd, env=env)
     if done.returncode != 0:
         raise StartupError(f"{what} failed (exit {done.returncode})")
+
+
+def ensure_scoring_model(env: dict[str, str], var: Path, loans: int = BOOTSTRAP_LOANS) -> None:
+    """With no promoted model, train one as a bank would, on a book: cashflow writes a simulated book
+    with the features its own forecaster gives, and scoring trains on that file and promotes it."""
+    registry = Path(env["SCORING_REGISTRY_DIR"])
+    if (registry / "promoted.json").exists():
+        return
+    book, spec = var / "models" / "simulated-book.parquet", var / "models" / "simulated-book.spec.json"
+    command = str(Path(sys.executable).parent / "ruralcredit")
+    print(f"  no promoted scoring model: training one on {loans} simulated loans …", flush=True)
+    _run([command, "cashflow", "loan-book", "--loans", str(loans), "--seed", "42", "--out", str(book), "--spec", str(spec)],
+         env, "writing the simulated loan book")
+    _run([command, "scoring", "train", "--book", str(book), "--spec", str(spec), "--promote", "--registry", str(registry)],
+         env, "training the scoring model on it")
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
@@ -118,6 +135,8 @@ def up(
         for s in services:
             envs[s.name] = service_env(s, var=var, bootstrap=broker.bootstrap, partitions=partitions, admin_key=admin_key, peers=services)
         for spec in services:
+            if spec.name == "scoring":
+                ensure_scoring_model(envs[spec.name], var)
             _run([sys.executable, "-m", spec.module, "prepare"], envs[spec.name], f"preparing {spec.name}")
         for spec in services:
             log = open(var / f"{spec.name}.log", "ab")  # noqa: SIM115 - lives as long as the child

@@ -27,22 +27,16 @@ def make_app(runtime: Runtime[Settings]) -> FastAPI:
 
 
 def ensure_model(runtime: Runtime[Settings]) -> None:
-    """Make sure a model is promoted; in the embedded run, train one on simulated loans if none is."""
-    from ruralcredit_scoring.model import pipeline
+    """Make sure a model is promoted: the service never trains one itself (the embedded launcher
+    trains one on a simulated book before it starts the service)."""
     from ruralcredit_scoring.model.registry import Registry
 
     settings = runtime.settings
     reg = Registry(settings.registry_dir)
-    if reg.promoted_version():
-        print(f"  scoring model {reg.promoted_version()} is promoted")
-        return
-    n = settings.bootstrap_loans
-    if n == 0:
-        raise StartupError(f"no promoted model in {settings.registry_dir} (train one: ruralcredit scoring train)")
-    print(f"  no promoted model: training one on {n} simulated loans …", flush=True)
-    result = pipeline.train_simulated(n, seed=42, forecast_model=settings.forecast_model_path)
-    version = pipeline.register(result, reg, promote=True)
-    print(f"  model {version} trained and promoted")
+    if not reg.promoted_version():
+        raise StartupError(f"no promoted model in {settings.registry_dir} "
+                           "(train one: ruralcredit scoring train --book BOOK --spec SPEC --promote)")
+    print(f"  scoring model {reg.promoted_version()} is promoted")
 
 
 def build(settings: Settings | None = None) -> Runtime[Settings]:

@@ -67,15 +67,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the scoring commands to the suite's command line."""
     p = sub.add_parser(
         "scoring", help="models: train, list, promote, predict, spec-template, …; pricing report",
-        description="PD models: train on a bank's loan book or the simulator, register, promote, score books.",
+        description="PD models: train on a loan book, register, promote, score books.",
     )
     _registry_option(p, None)
     cmds = p.add_subparsers(dest="scoring_command", required=True, metavar="COMMAND")
 
-    t = _command(cmds, "train", "train on a loan book (or the simulator) and register the model with its card", _train)
-    t.add_argument("--book", help="the loan book, CSV or Parquet, one row per loan with its outcome")
+    t = _command(cmds, "train", "train on a loan book and register the model with its card", _train)
+    t.add_argument("--book", required=True, help="the loan book, CSV or Parquet, one row per loan with its outcome "
+                   "(a bank's own, or the simulated one `ruralcredit cashflow loan-book` writes)")
     t.add_argument("--spec", help="the book's feature spec (JSON; see README, or `spec-template`)")
-    t.add_argument("--simulated", type=_count(1000, 1_000_000), metavar="N_LOANS", help="train the service's model on N simulated loans instead")
     t.add_argument("--model", choices=("best", "lightgbm", "scorecard", "blend"), default="best",
                    help="which kind to register for a book: the best by cross-validated AUC (default), or the one named")
     t.add_argument("--folds", type=_count(2, 20), default=5, help="cross-validation folds for a book (default 5)")
@@ -124,9 +124,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     mo.add_argument("--window-days", type=_count(1, 3650), help="judge defaults within this many days of disbursement")
     mo.add_argument("--database-url", help="the scoring database (default: SCORING_DATABASE_URL)")
 
-    rp = _command(cmds, "pricing-report", "blanket +45%% premium against risk-based prices on simulated loans", _pricing)
-    rp.add_argument("--loans", type=_count(100, 1_000_000), default=20000)
-    rp.add_argument("--seed", type=int, default=101, help="portfolio seed (differs from the training seed)")
+    rp = _command(cmds, "pricing-report", "blanket +45%% premium against risk-based prices on simulated applicants", _pricing)
+    rp.add_argument("--book", required=True, help="simulated applicants with their true PD, as `ruralcredit cashflow loan-book` "
+                    "writes them (use another seed than the model's training book)")
     rp.add_argument("--out", default="pricing-report", help="folder for summary.md, the plots and figures.json (default: ./pricing-report)")
     rp.add_argument("--switch-margin", type=_points, default=0.5,
                     help="percentage points a year above its fair rate at which a seller borrows elsewhere (default 0.5)")
@@ -157,7 +157,7 @@ def _train(args: argparse.Namespace) -> list[str]:
     from ruralcredit_scoring.model import commands
 
     return commands.train(
-        _registry(args), book=args.book, spec=args.spec, simulated=args.simulated, seed=args.seed,
+        _registry(args), book=args.book, spec=args.spec, seed=args.seed,
         champion=args.model, folds=args.folds, promote=args.promote,
     )
 
@@ -212,7 +212,7 @@ def _example(args: argparse.Namespace) -> list[str]:
 def _pricing(args: argparse.Namespace) -> list[str]:
     from ruralcredit_scoring.model import pricing_report
 
-    return pricing_report.report(_registry(args), args.loans, args.seed, args.out, args.switch_margin / 100, log=_progress)
+    return pricing_report.report(_registry(args), args.book, args.out, args.switch_margin / 100, log=_progress)
 
 
 def _book(args: argparse.Namespace) -> list[str]:

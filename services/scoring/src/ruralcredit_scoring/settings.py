@@ -22,12 +22,6 @@ class Settings(ServiceSettings):
     consumer_group: str = "scoring"
     http_port: int = 8003
     registry_dir: str = "var/models"
-    # Seen nowhere but in the embedded run: with no promoted model, `prepare` trains one on
-    # simulated loans of this many rows. Zero means a missing model is a start-up error.
-    bootstrap_loans: int = Field(default=20000, ge=0, le=1_000_000)
-    # The cashflow forecaster whose features a simulated training book is computed with; it
-    # must be the one the cashflow service runs (CASHFLOW_FORECAST_MODEL_PATH).
-    forecast_model_path: str | None = None
     challenger_version: str | None = None
     # Pricing (fractions: 0.03 = 3%).
     benchmark_rate: Decimal = Field(default=Decimal("0.0300"), ge=0, le=Decimal("0.2"))
@@ -51,7 +45,7 @@ class Settings(ServiceSettings):
         data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         return Path(data) / "ruralcredit" / "models"
 
-    @field_validator("forecast_model_path", "challenger_version")
+    @field_validator("challenger_version")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None

@@ -10,20 +10,15 @@ from ruralcredit_scoring.model import pipeline
 from ruralcredit_scoring.model.crossfit import BookConfig
 from ruralcredit_scoring.model.loanbook import LoanBookError, read_table
 from ruralcredit_scoring.model.registry import Registry
-from ruralcredit_scoring.model.train import Log, TrainConfig
+from ruralcredit_scoring.model.train import Log
 
 
-def train(reg: Registry, *, book: str | None, spec: str | None, simulated: int | None, seed: int, champion: str,
+def train(reg: Registry, *, book: str, spec: str | None, seed: int, champion: str,
           folds: int, promote: bool, log: Log = print) -> list[str]:
-    """Train on a loan book (or the simulator), register the result with its card, optionally promote it."""
-    if book:
-        if not spec:
-            raise LoanBookError("--book needs --spec (write a first one with: ruralcredit scoring spec-template BOOK)")
-        result = pipeline.train_file(book, spec, BookConfig(seed=seed, folds=folds, champion=champion), log)
-    else:
-        if spec:
-            raise LoanBookError("--spec goes with --book")
-        result = pipeline.train_simulated(simulated or 20000, seed, TrainConfig(seed=seed), log)
+    """Train on a loan book, register the result with its card, optionally promote it."""
+    if not spec:
+        raise LoanBookError("--book needs --spec (write a first one with: ruralcredit scoring spec-template BOOK)")
+    result = pipeline.train_file(book, spec, BookConfig(seed=seed, folds=folds, champion=champion), log)
     version = pipeline.register(result, reg, promote=promote)
     lines = [f"registered {version} ({result.kind}) in {reg.path(version)}" + (" and promoted it" if promote else "")]
     c = result.champion

@@ -1,57 +1,33 @@
-"""Train from the simulator or a loan book file, and register the result with a model card."""
+"""Train from a loan book file, and register the result with a model card."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from ruralcredit_scoring.model import card, drift, registry
 from ruralcredit_scoring.model.crossfit import BookConfig, train_book
-from ruralcredit_scoring.model.loanbook import FeatureSpec, LoanBookError, read_spec, read_table, spec_from_json
+from ruralcredit_scoring.model.loanbook import FeatureSpec, LoanBookError, read_spec, read_table
 from ruralcredit_scoring.model.train import Log, TrainConfig, TrainResult, train
 
-SIMULATED_POPULATION = "rural e-commerce merchants (the portfolio simulator)"
-_SETTINGS = object()  # "the forecaster the service is configured with", read when a book is simulated
-
-
-def spec_from_simulator(sim_spec: Mapping) -> FeatureSpec:
-    """FeatureSpec from the simulator's spec dict (feature list, types and monotone directions)."""
-    return spec_from_json({"true_pd": "true_pd", "population": SIMULATED_POPULATION, **sim_spec})
-
-
-def simulated_book(n_loans: int, seed: int, progress: Log | None = None, forecast_model: str | None = None) -> tuple[pd.DataFrame, FeatureSpec]:
-    """A loan book from the portfolio simulator, its features computed with the service's forecaster."""
-    from ruralcredit_cashflow.model.simulated_loans import simulate_loan_book
-
-    frame, sim_spec = simulate_loan_book(n_loans, seed, progress=progress, model_path=forecast_model)
-    return frame, spec_from_simulator(sim_spec)
-
-
-def train_simulated(
-    n_loans: int = 20000, seed: int = 0, cfg: TrainConfig | None = None, log: Log = print,
-    forecast_model: str | object | None = _SETTINGS,
-) -> TrainResult:
-    """Simulate a loan book and train on it (LightGBM, held-out test split: the service's own model)."""
-    if forecast_model is _SETTINGS:
-        from ruralcredit_scoring.settings import get_settings
-
-        forecast_model = get_settings().forecast_model_path
-    path = forecast_model if isinstance(forecast_model, str) else None
-    log(f"simulating {n_loans} loans (seed {seed}; forecaster: {path or 'seasonal profile'})")
-    frame, spec = simulated_book(n_loans, seed, progress=log, forecast_model=path)
-    result = train(frame, spec, cfg or TrainConfig(seed=seed), log)
-    result.source = f"portfolio simulator, {n_loans} loans, seed {seed}, forecaster {Path(path).name if path else 'seasonal profile'}"
-    return result
+# A book this large trains the LightGBM model alone, its rounds chosen by cross-validation and its
+# figures measured on held-out loans; below it, every loan is needed and the champion is chosen
+# between LightGBM, the scorecard and their blend on the same folds (`crossfit`).
+LARGE_BOOK = 50_000
 
 
 def train_file(book: str | Path, spec: str | Path | FeatureSpec, cfg: BookConfig = BookConfig(), log: Log = print) -> TrainResult:
-    """Train on a bank's own loan book (CSV or Parquet) with its JSON feature spec, using every loan."""
+    """Train on a loan book (CSV or Parquet) with its JSON feature spec: a bank's own, or the simulated
+    one that `ruralcredit cashflow loan-book` writes."""
     fspec = spec if isinstance(spec, FeatureSpec) else read_spec(spec)
     frame = read_table(book)
-    result = train_book(frame, fspec, cfg, log)
+    if len(frame) >= LARGE_BOOK:
+        log(f"{len(frame):,} loans: a large book, LightGBM with cross-validated rounds and a held-out test")
+        result = train(frame, fspec, TrainConfig(seed=cfg.seed), log)
+    else:
+        result = train_book(frame, fspec, cfg, log)
     result.source = f"loan book {Path(book).name}, {len(frame)} loans"
     return result
 

@@ -125,22 +125,26 @@ def markdown(f: PricingFigures, cfg: PricingConfig, source: str) -> str:
     ])
 
 
-def report(reg, loans: int = 20000, seed: int = 101, out: str | Path = DEFAULT_OUT, switch_margin: float = SWITCH_MARGIN,
+def report(reg, book: str | Path, out: str | Path = DEFAULT_OUT, switch_margin: float = SWITCH_MARGIN,
            log: Callable[[str], None] = print) -> list[str]:
-    """Score a simulated portfolio with the promoted model (trained first if none is), write the plots and
-    summary to `out`, and return the lines to print."""
-    from ruralcredit_scoring.model.pipeline import register, simulated_book, train_simulated
+    """Score a book of simulated applicants with the promoted model, write the plots and summary to
+    `out`, and return the lines to print. The book is one `ruralcredit cashflow loan-book` writes: it
+    carries each applicant's true PD, which judges both schemes' expected losses."""
+    from ruralcredit_scoring.model.loanbook import LoanBookError, read_table
     from ruralcredit_scoring.model.registry import ModelLoadError
     from ruralcredit_scoring.model.scorer import Scorer
 
     try:
         scorer = Scorer(reg.load())
-    except ModelLoadError:
-        log("no promoted model: training one on the simulator (20,000 loans, seed 0)")
-        register(train_simulated(20000, 0, log=log), reg, promote=True)
-        scorer = Scorer(reg.load())
-    log(f"simulating {loans:,} applicants (seed {seed})")
-    frame, _ = simulated_book(loans, seed, progress=log)
+    except ModelLoadError as exc:
+        raise LoanBookError(f"{exc}: train and promote a model first (ruralcredit scoring train --book … --promote)") from None
+    frame = read_table(book)
+    missing = [c for c in ("true_pd", "loan_amount", "term_days", *scorer.features) if c not in frame.columns]
+    if missing:
+        raise LoanBookError(f"{Path(book).name} is not a simulated applicants' book (missing {', '.join(missing[:6])}): "
+                            "write one with ruralcredit cashflow loan-book")
+    loans, name = len(frame), Path(book).name
+    log(f"{loans:,} simulated applicants from {name}")
     frame = frame.assign(pd=scorer.score_frame(frame)["pd"].to_numpy(), amount=frame["loan_amount"])
     cfg = PricingConfig()
     log(f"scored with model {scorer.version}; pricing under both schemes")
@@ -151,7 +155,7 @@ def report(reg, loans: int = 20000, seed: int = 101, out: str | Path = DEFAULT_O
     log(f"writing plots and summary to {folder}")
     plot_rates(book, f, folder / "rates.png")
     plot_adverse(adverse_selection(book, MARGINS, cfg), folder / "adverse_selection.png")
-    source = (f"{loans:,} simulated applicants (seed {seed}), {f.applicants:,} offered a price by the policy;"
+    source = (f"{loans:,} simulated applicants ({name}), {f.applicants:,} offered a price by the policy;"
               f" model {scorer.version}. Applicants' default rate before the policy: {frame['true_pd'].mean():.2%} over a term,"
               f" {frame['true_pd'].sum() / (frame['term_days'].sum() / cfg.days_in_year):.2%} a year.")
     (folder / "summary.md").write_text(markdown(f, cfg, source))

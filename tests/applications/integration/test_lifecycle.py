@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from ruralcredit_common.contracts import applications as applications_v1
 from tests.applications.integration.flows import decide, setup
 
@@ -91,3 +93,6 @@ def test_list_filters_and_cursor_pagination(api):
     bad = api.client.get("/v1/applications", headers=officer, params={"status": "lost"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
     assert api.client.get("/v1/applications", headers=officer, params={"cursor": "garbage"}).status_code == 422
+    naive = base64.urlsafe_b64encode(f"2026-06-01T08:00:00|{ids[0]}".encode()).decode()  # a time without its offset
+    r = api.client.get("/v1/applications", headers=officer, params={"cursor": naive})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"

@@ -6,8 +6,6 @@ sees the loans of its own merchants, whose instalments it deducts from their pay
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ruralcredit_applications import loans, repayments
+from ruralcredit_applications.api import paging
 from ruralcredit_applications.api.batches import batch_doc, batch_endpoint
 from ruralcredit_applications.auth import BankOrOfficer, Caller, LoanReader, PlatformCaller, SessionDep
 from ruralcredit_applications.domain import loans as rules
@@ -91,18 +90,8 @@ def get_loan(loan_id: str, session: SessionDep, caller: LoanReader) -> LoanOut:
     return _out(session, _own_loan(session, loan_id, caller))
 
 
-def _cursor(loan: Loan) -> str:
-    return base64.urlsafe_b64encode(f"{loan.disbursed_at.isoformat()}|{loan.id}".encode()).decode()
-
-
-def _after(cursor: str) -> Any:
-    try:
-        at, loan_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None:  # this API's cursors carry their offset; the database compares aware times only
-            raise ValueError(at)
-    except (ValueError, UnicodeDecodeError):
-        raise HTTPException(422, {"errors": [{"field": "cursor", "in": "query", "reason": "not a cursor from this API"}]}) from None
+def _after(value: str) -> Any:
+    when, loan_id = paging.position(value)
     return or_(Loan.disbursed_at < when, and_(Loan.disbursed_at == when, Loan.id < loan_id))
 
 
@@ -125,7 +114,7 @@ def list_loans(
         q = q.where(_after(cursor))
     rows = list(session.scalars(q.order_by(Loan.disbursed_at.desc(), Loan.id.desc()).limit(limit + 1)))
     page = rows[:limit]
-    return LoanPage(items=[_out(session, loan) for loan in page], next_cursor=_cursor(page[-1]) if len(rows) > limit else None)
+    return LoanPage(items=[_out(session, loan) for loan in page], next_cursor=paging.cursor(page[-1].disbursed_at, page[-1].id) if len(rows) > limit else None)
 
 
 @router.get("/loans/{loan_id}/repayments", response_model=list[RepaymentOut])

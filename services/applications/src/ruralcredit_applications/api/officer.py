@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_, select
 
 from ruralcredit_applications import metrics, origination
+from ruralcredit_applications.api import paging
 from ruralcredit_applications.api.evidence import consented_merchant
 from ruralcredit_applications.api.platform import merchant_out
 from ruralcredit_applications.auth import OfficerCaller, PlatformOrOfficer, SessionDep
@@ -110,18 +110,6 @@ def get_application(application_id: str, request: Request, session: SessionDep, 
     return _out(session, app)
 
 
-def _cursor(app: Application) -> str:
-    return base64.urlsafe_b64encode(f"{app.created_at.isoformat()}|{app.id}".encode()).decode()
-
-
-def _uncursor(cursor: str) -> tuple[dt.datetime, str]:
-    try:
-        created, app_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return dt.datetime.fromisoformat(created), app_id
-    except (ValueError, UnicodeDecodeError):
-        raise HTTPException(422, {"errors": [{"field": "cursor", "in": "query", "reason": "not a cursor from this API"}]}) from None
-
-
 @router.get("/applications", response_model=ApplicationPage)
 def list_applications(
     session: SessionDep,
@@ -147,11 +135,11 @@ def list_applications(
     if submitted_to:
         q = q.where(Application.created_at < submitted_to)
     if cursor:
-        created, app_id = _uncursor(cursor)
+        created, app_id = paging.position(cursor)
         q = q.where(or_(Application.created_at < created, and_(Application.created_at == created, Application.id < app_id)))
     rows = list(session.scalars(q.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit + 1)))
     page = rows[:limit]
-    return ApplicationPage(items=[_out(session, a) for a in page], next_cursor=_cursor(page[-1]) if len(rows) > limit else None)
+    return ApplicationPage(items=[_out(session, a) for a in page], next_cursor=paging.cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
 
 
 @router.post("/applications/{application_id}/override", response_model=ApplicationOut)

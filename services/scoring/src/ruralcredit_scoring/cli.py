@@ -55,7 +55,9 @@ def _registry_option(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("--registry", metavar="DIR", default=default, help=REGISTRY_HELP)
 
 
-def _command(sub: argparse._SubParsersAction, name: str, help: str, run: Callable, **kw: object) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def _command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, run: Callable, **kw: Any
+) -> argparse.ArgumentParser:
     p = sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", **kw)
     # SUPPRESS: given after the command it wins, otherwise the one given before it (or the default) stays.
     _registry_option(p, argparse.SUPPRESS)
@@ -63,7 +65,7 @@ def _command(sub: argparse._SubParsersAction, name: str, help: str, run: Callabl
     return p
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the scoring commands to the suite's command line."""
     p = sub.add_parser(
         "scoring", help="models: train, list, promote, predict, spec-template, …; pricing report",

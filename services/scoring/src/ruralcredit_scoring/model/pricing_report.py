@@ -148,13 +148,13 @@ def report(reg, book: str | Path, out: str | Path = DEFAULT_OUT, switch_margin: 
     frame = frame.assign(pd=scorer.score_frame(frame)["pd"].to_numpy(), amount=frame["loan_amount"])
     cfg = PricingConfig()
     log(f"scored with model {scorer.version}; pricing under both schemes")
-    book = priced_book(frame, cfg)
-    f = figures(book, cfg, switch_margin)
+    priced = priced_book(frame, cfg)
+    f = figures(priced, cfg, switch_margin)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     log(f"writing plots and summary to {folder}")
-    plot_rates(book, f, folder / "rates.png")
-    plot_adverse(adverse_selection(book, MARGINS, cfg), folder / "adverse_selection.png")
+    plot_rates(priced, f, folder / "rates.png")
+    plot_adverse(adverse_selection(priced, MARGINS, cfg), folder / "adverse_selection.png")
     source = (f"{loans:,} simulated applicants ({name}), {f.applicants:,} offered a price by the policy;"
               f" model {scorer.version}. Applicants' default rate before the policy: {frame['true_pd'].mean():.2%} over a term,"
               f" {frame['true_pd'].sum() / (frame['term_days'].sum() / cfg.days_in_year):.2%} a year.")

@@ -29,9 +29,6 @@ run: $(STAMP)  ## start the whole suite on embedded defaults (SQLite, local brok
 demo: $(STAMP)  ## drive one scenario against the running suite and print the decision
 	$(BIN)/ruralcredit demo
 
-lint: $(STAMP)  ## ruff over the code
-	$(BIN)/ruff check libs services tests bench
-
 test: $(STAMP)  ## the whole test suite (PostgreSQL when DATABASE_URL points at one, SQLite otherwise)
 	$(BIN)/ruff check libs services tests bench
 	$(BIN)/python -m pytest

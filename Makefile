@@ -29,8 +29,8 @@ run: $(STAMP)  ## start the whole suite on embedded defaults (SQLite, local brok
 demo: $(STAMP)  ## drive one scenario against the running suite and print the decision
 	$(BIN)/ruralcredit demo
 
-test: $(STAMP)  ## the whole test suite (PostgreSQL when DATABASE_URL points at one, SQLite otherwise)
-	$(BIN)/ruff check libs services tests bench
+test: $(STAMP)  ## the whole test suite, lint and types included (PostgreSQL when DATABASE_URL points at one, SQLite otherwise)
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## the tests not marked slow (about a minute): unit, contracts, architecture, most integration

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from ruralcredit_common.contracts import ALL_TOPICS, dlq_topic
 from ruralcredit_common.contracts import applications as applications_v1
+from ruralcredit_common.contracts import loans as loans_v1
 from ruralcredit_common.kafka import make_producer
 from tests.support import read_topic, wait_for
 from tests.support.load import Load, assert_each_decided_once, assert_orders_once
@@ -107,7 +108,7 @@ def test_a_poison_event_on_each_topic_goes_to_its_dlq_while_the_rest_flows(split
 
 def _type_of(contract) -> str:  # type: ignore[no-untyped-def]
     return {"sales.v1": "sales.daily_recorded", "applications.v1": applications_v1.SUBMITTED,
-            "cashflow.v1": "cashflow.assessed", "decisions.v1": "decision.made"}[contract.TOPIC]
+            "cashflow.v1": "cashflow.assessed", "decisions.v1": "decision.made", "loans.v1": loans_v1.DISBURSED}[contract.TOPIC]
 
 
 def _refuse_decisions_for(url: str, merchant_id: str) -> None:

@@ -39,9 +39,10 @@ def test_an_approved_application_becomes_a_loan_with_its_schedule_and_audit(api)
 
 def test_disbursement_refusals_name_the_field_or_the_conflict(api):
     t = approved_application(api)
-    assert disburse(api, t, amount="20000.01").json()["errors"][0]["field"] == "amount"
+    above = disburse(api, t, amount="20000.01")
+    assert above.status_code == 409 and above.json()["errors"][0]["field"] == "amount"
     future = disburse(api, t, on=TODAY + dt.timedelta(days=2))
-    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "disbursed_on"
+    assert future.status_code == 409 and future.json()["errors"][0]["field"] == "disbursed_on"
     assert disburse(api, t, on=TODAY - dt.timedelta(days=30)).json()["errors"][0]["reason"] == "is before the application was submitted"
     assert disburse(api, t).status_code == 201
     again = disburse(api, t)

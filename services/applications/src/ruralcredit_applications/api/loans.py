@@ -32,8 +32,10 @@ router = APIRouter(prefix="/v1", tags=["loans"])
 RATE_PLACES = Decimal("0.000001")
 
 
-def _problem(field: str, reason: str) -> HTTPException:
-    return HTTPException(422, {"errors": [{"field": field, "in": "body", "reason": reason}]})
+def _conflict(field: str, reason: str) -> HTTPException:
+    # A well-formed payout the application's state refuses (above its approved amount, dated before
+    # its submission or after today): a conflict with the resource, not a malformed request.
+    return HTTPException(409, {"errors": [{"field": field, "in": "body", "reason": reason}]})
 
 
 def _own_loan(session: Session, loan_id: str, caller: Caller, lock: bool = False) -> Loan:
@@ -77,7 +79,7 @@ def disburse(application_id: str, body: DisbursementIn, request: Request, sessio
     except NotAllowed as exc:
         raise HTTPException(409, str(exc)) from None
     except loans.LoanRefused as exc:
-        raise _problem(exc.field, str(exc)) from None
+        raise _conflict(exc.field, str(exc)) from None
     except IntegrityError:
         raise HTTPException(409, "this application or external_ref was disbursed concurrently") from None
     request.app.state.runtime.relay.wake()

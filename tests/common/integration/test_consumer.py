@@ -94,6 +94,7 @@ def test_malformed_and_poison_messages_go_to_dlq_and_consumer_goes_on(broker, da
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_dead_letters_can_be_replayed_into_their_topic(broker):
     from ruralcredit_common.replay import replay
 
@@ -109,6 +110,7 @@ def test_dead_letters_can_be_replayed_into_their_topic(broker):
     assert [orjson.loads(r.value)["payload"]["note"] for r in back] == ["fixed-0", "fixed-1", "fixed-2"]
 
 
+@pytest.mark.slow
 def test_a_groups_lag_is_read_from_the_broker_and_shows_while_its_consumers_are_gone(broker, database_url_factory):
     from ruralcredit_common.kafka import GroupLag
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import pytest
 from pydantic import BaseModel
 
 from ruralcredit_common.contracts.envelope import Envelope, encode
@@ -52,6 +53,7 @@ def _run(broker, factory, topic, handler, until):
         thread.join(timeout=30)
 
 
+@pytest.mark.slow  # a consumer group joins the broker first
 def test_lines_logged_while_a_poll_is_handled_name_its_events(broker, database_url_factory):
     topic = unique("traced")
     ensure_topics(broker.bootstrap, [topic], partitions=1)
@@ -76,6 +78,7 @@ def test_lines_logged_while_a_poll_is_handled_name_its_events(broker, database_u
     assert not {"correlation_id", "correlation_ids", "application_id", "events"} & after.keys()
 
 
+@pytest.mark.slow  # a consumer group joins the broker first
 def test_the_warnings_about_an_event_that_fails_name_its_application(broker, database_url_factory):
     topic = unique("traced-dlq")
     ensure_topics(broker.bootstrap, [topic], partitions=1)

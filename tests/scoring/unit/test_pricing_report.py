@@ -72,6 +72,7 @@ def test_a_model_that_overstates_risk_loses_sellers_too():
     assert kept[(0.0, "blanket")] == 0.5 and kept[(0.02, "blanket")] == 1.0 and kept[(0.0, "risk-based")] == 0.75
 
 
+@pytest.mark.slow  # scores with the model trained on 12,000 simulated loans
 def test_report_writes_its_summary_and_plots(simulated, tmp_path):
     from ruralcredit_scoring.model.pricing_report import report
     from tests.support.books import write_simulated_book
@@ -87,6 +88,7 @@ def test_report_writes_its_summary_and_plots(simulated, tmp_path):
     assert "merchants paying less than the blanket rate" in (tmp_path / "report" / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_book_without_true_pds_is_refused_with_what_it_lacks(simulated, tmp_path):
     from ruralcredit_scoring.model.loanbook import LoanBookError
     from ruralcredit_scoring.model.pricing_report import report

@@ -13,7 +13,8 @@ from ruralcredit_scoring.domain import Application
 from ruralcredit_scoring.domain.reasons import HARVEST
 from ruralcredit_scoring.model.scorer import Scorer
 
-pytest.importorskip("ruralcredit_cashflow.model.simulated_loans")
+# The model is trained on 12,000 simulated loans first (a session fixture).
+pytestmark = pytest.mark.slow
 AS_OF = dt.date(2026, 12, 1)
 
 

@@ -5,6 +5,9 @@ import pytest
 
 from ruralcredit_scoring.model.train import encode
 
+# The session fixture trains a model on 12,000 simulated loans first.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def sim(simulated):

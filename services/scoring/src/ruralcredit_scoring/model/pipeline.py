@@ -23,9 +23,10 @@ def train_file(book: str | Path, spec: str | Path | FeatureSpec, cfg: BookConfig
     one that `ruralcredit cashflow loan-book` writes."""
     fspec = spec if isinstance(spec, FeatureSpec) else read_spec(spec)
     frame = read_table(book)
-    if len(frame) >= LARGE_BOOK:
+    # A scorecard or a blend asked for by name is the cross-fitted trainer's to build, whatever the size.
+    if len(frame) >= LARGE_BOOK and cfg.champion in ("best", "lightgbm"):
         log(f"{len(frame):,} loans: a large book, LightGBM with cross-validated rounds and a held-out test")
-        result = train(frame, fspec, TrainConfig(seed=cfg.seed), log)
+        result = train(frame, fspec, TrainConfig(seed=cfg.seed, folds=cfg.folds), log)
     else:
         result = train_book(frame, fspec, cfg, log)
     result.source = f"loan book {Path(book).name}, {len(frame)} loans"

@@ -23,14 +23,19 @@ def train_file(book: str | Path, spec: str | Path | FeatureSpec, cfg: BookConfig
     one that `ruralcredit cashflow loan-book` writes."""
     fspec = spec if isinstance(spec, FeatureSpec) else read_spec(spec)
     frame = read_table(book)
+    result = train_frame(frame, fspec, cfg, log)
+    result.source = f"loan book {Path(book).name}, {len(frame)} loans"
+    return result
+
+
+def train_frame(frame: pd.DataFrame, spec: FeatureSpec, cfg: BookConfig = BookConfig(), log: Log = print) -> TrainResult:
+    """Train on a loan book already in memory, by the trainer its size calls for: what `train_file`
+    does once the file is read, so a simulation of the bank trains its models as the bank would."""
     # A scorecard or a blend asked for by name is the cross-fitted trainer's to build, whatever the size.
     if len(frame) >= LARGE_BOOK and cfg.champion in ("best", "lightgbm"):
         log(f"{len(frame):,} loans: a large book, LightGBM with cross-validated rounds and a held-out test")
-        result = train(frame, fspec, TrainConfig(seed=cfg.seed, folds=cfg.folds), log)
-    else:
-        result = train_book(frame, fspec, cfg, log)
-    result.source = f"loan book {Path(book).name}, {len(frame)} loans"
-    return result
+        return train(frame, spec, TrainConfig(seed=cfg.seed, folds=cfg.folds), log)
+    return train_book(frame, spec, cfg, log)
 
 
 def metadata(result: TrainResult) -> dict:

@@ -3,16 +3,22 @@ the health endpoints, and the request ids, access log and metrics of observe.py.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import orjson
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -120,6 +126,64 @@ class _TooLarge(Exception):
     pass
 
 
+class InFlightLimit:
+    """Admit at most `limit` requests at once; the others wait their turn on the event loop.
+
+    A sync endpoint takes a thread-pool token for its body and another for validating its
+    response, while its session may still hold the database connection (a SQLite process has
+    one). Were every token taken by requests waiting for that connection, the response could
+    never be validated and the connection never freed: the API stalled for the pool timeout.
+    Admitting fewer requests than there are tokens keeps a token free for every admitted one.
+    """
+
+    EXEMPT = frozenset({"/healthz", "/metrics"})  # no database: answered under any load
+    HEADROOM = 16
+
+    def __init__(self, app: ASGIApp, limit: int = 32) -> None:
+        self.app = app
+        self.limit = limit
+        self._gate: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if self._gate is None:
+            threads = anyio.to_thread.current_default_thread_limiter()
+            threads.total_tokens = max(threads.total_tokens, self.limit + self.HEADROOM)
+            self._gate = anyio.Semaphore(self.limit)
+        async with self._gate:
+            await self.app(scope, receive, send)
+
+
+class SessionReleasingRoute(APIRoute):
+    """A route whose sync endpoint closes its request's database sessions as it returns.
+
+    A yield dependency's session would otherwise stay open while FastAPI validates the
+    response on the thread pool: on SQLite, a read after the endpoint's commit holds the
+    process's one connection (and the write lock) through that hop, and every other request
+    waits behind it.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _closing_sessions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _closing_sessions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run
+
+
 class ServiceApp(FastAPI):
     """A FastAPI app whose outermost layers are the request id and the body limit.
 
@@ -132,8 +196,8 @@ class ServiceApp(FastAPI):
         self.service, self.max_body_bytes = service, max_body_bytes
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Starlette's stack inside the body limit, inside Observe."""
-        return Observe(BodyLimit(super().build_middleware_stack(), self.max_body_bytes), self.service)
+        """Starlette's stack inside the body limit and the in-flight limit, inside Observe."""
+        return Observe(InFlightLimit(BodyLimit(super().build_middleware_stack(), self.max_body_bytes)), self.service)
 
 
 class _InternalCaller(APIKeyHeader):

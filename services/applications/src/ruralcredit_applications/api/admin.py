@@ -20,10 +20,11 @@ from ruralcredit_applications.schemas import (
     PlatformIn,
     PlatformOut,
 )
+from ruralcredit_common.http import SessionReleasingRoute
 from ruralcredit_common.ids import new_id
 from ruralcredit_common.openapi import raises
 
-router = APIRouter(prefix="/v1", tags=["admin"])
+router = APIRouter(prefix="/v1", tags=["admin"], route_class=SessionReleasingRoute)
 
 
 @router.post("/platforms", status_code=status.HTTP_201_CREATED, response_model=PlatformCreated)

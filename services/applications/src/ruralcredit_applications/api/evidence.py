@@ -15,9 +15,10 @@ from ruralcredit_applications.domain.evidence import CSV_PATTERN, PlanIn, flow_c
 from ruralcredit_applications.orm import Merchant
 from ruralcredit_applications.schemas import BatchOut
 from ruralcredit_common.db import utcnow
+from ruralcredit_common.http import SessionReleasingRoute
 from ruralcredit_common.openapi import raises
 
-router = APIRouter(prefix="/v1", tags=["loan officers"])
+router = APIRouter(prefix="/v1", tags=["loan officers"], route_class=SessionReleasingRoute)
 
 
 def consented_merchant(session: Any, merchant_id: str, caller: Any, scope: str | None) -> Merchant:

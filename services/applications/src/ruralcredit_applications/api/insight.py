@@ -14,11 +14,11 @@ from ruralcredit_applications.api.evidence import consented_merchant
 from ruralcredit_applications.auth import OfficerCaller
 from ruralcredit_common.contracts.decisions import DecisionMade
 from ruralcredit_common.contracts.what_if import WhatIf
-from ruralcredit_common.http import body_schema
+from ruralcredit_common.http import SessionReleasingRoute, body_schema
 from ruralcredit_common.logging import request_id_var
 from ruralcredit_common.openapi import raises
 
-router = APIRouter(prefix="/v1", tags=["loan officers"])
+router = APIRouter(prefix="/v1", tags=["loan officers"], route_class=SessionReleasingRoute)
 
 
 async def _forward(request: Request, method: str, url: str, **kw: Any) -> Response:

@@ -25,9 +25,10 @@ from ruralcredit_applications.origination import NotAllowed
 from ruralcredit_applications.orm import Application, AuditEntry
 from ruralcredit_applications.orm_loans import Loan, LoanInstalment, Repayment
 from ruralcredit_applications.schemas import AuditOut, BatchOut
+from ruralcredit_common.http import SessionReleasingRoute
 from ruralcredit_common.openapi import raises
 
-router = APIRouter(prefix="/v1", tags=["loans"])
+router = APIRouter(prefix="/v1", tags=["loans"], route_class=SessionReleasingRoute)
 # Rates read back the same from every database (SQLite would drop trailing zeros).
 RATE_PLACES = Decimal("0.000001")
 

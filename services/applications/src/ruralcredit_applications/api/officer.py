@@ -27,11 +27,12 @@ from ruralcredit_applications.schemas import (
     OverrideIn,
     OverrideOut,
 )
+from ruralcredit_common.http import SessionReleasingRoute
 from ruralcredit_common.ids import new_id
 from ruralcredit_common.inputs import Moment
 from ruralcredit_common.openapi import raises
 
-router = APIRouter(prefix="/v1", tags=["loan officers"])
+router = APIRouter(prefix="/v1", tags=["loan officers"], route_class=SessionReleasingRoute)
 
 
 @router.get("/merchants/{merchant_id}", response_model=MerchantOut)
@@ -70,9 +71,10 @@ def _own_application(session: SessionDep, application_id: str, caller: OfficerCa
     return app
 
 
-def _out(session: SessionDep, app: Application) -> ApplicationOut:
-    decision = session.get(Decision, app.id)
-    over = session.get(Override, app.id)
+def _out(session: SessionDep, app: Application, *, just_submitted: bool = False) -> ApplicationOut:
+    # A new application has neither yet: reading them would take the database again after the commit.
+    decision = None if just_submitted else session.get(Decision, app.id)
+    over = None if just_submitted else session.get(Override, app.id)
     return ApplicationOut(
         id=app.id, merchant_id=app.merchant_id, institution_id=app.institution_id, officer_id=app.officer_id,
         amount=app.amount, term_days=app.term_days, purpose=app.purpose, status=app.status, grade=app.grade,
@@ -97,7 +99,7 @@ def submit_application(body: ApplicationIn, request: Request, session: SessionDe
         raise HTTPException(403, str(exc)) from None
     session.commit()
     request.app.state.runtime.relay.wake()
-    return _out(session, app)
+    return _out(session, app, just_submitted=True)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)

@@ -77,6 +77,13 @@ def resolve_merchants(session: Session, platform_id: str, checked: Checked) -> d
     return known
 
 
+def _platform(session: Session, platform_id: str) -> Platform:
+    # Looked up after the rows are validated: on SQLite the first query takes the write lock.
+    platform = session.get(Platform, platform_id)
+    assert platform is not None, "an authenticated platform exists"
+    return platform
+
+
 def prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime, skew: dt.timedelta) -> tuple[Checked, BatchResult]:
     """Validate each row, refuse those dated in the future, report repeats within the batch as duplicates."""
     checked = parse_rows(rows, model)
@@ -90,10 +97,11 @@ def prepare(rows: list[Any], model: type, when: str, key: str, now: dt.datetime,
 
 
 def ingest_orders(
-    session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
+    session: Session, platform_id: str, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
 ) -> BatchResult:
     """Store new orders, report duplicates and bad rows, queue the daily increments."""
     checked, result = prepare(rows, OrderRow, "sold_at", "order_id", now, skew)
+    platform = _platform(session, platform_id)
     merchants = resolve_merchants(session, platform.id, checked)
     new = _store_new(session, Order, "order_id", checked, result, lambda r: {
         "platform_id": platform.id, "order_id": r.order_id, "merchant_id": merchants[r.merchant_ref],
@@ -109,10 +117,11 @@ def ingest_orders(
 
 
 def ingest_refunds(
-    session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
+    session: Session, platform_id: str, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
 ) -> BatchResult:
     """Store new refunds against the platform's own orders; a refund may not exceed what is left."""
     checked, result = prepare(rows, RefundRow, "refunded_at", "key", now, skew)
+    platform = _platform(session, platform_id)
     order_ids = {r.order_id for r in checked.valid.values()}
     orders = {
         o.order_id: o
@@ -164,10 +173,11 @@ def ingest_refunds(
 
 
 def ingest_payouts(
-    session: Session, platform: Platform, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
+    session: Session, platform_id: str, rows: list[Any], *, now: dt.datetime, skew: dt.timedelta, partitions: int = 1
 ) -> BatchResult:
     """Store new payouts (settlements) to the platform's merchants."""
     checked, result = prepare(rows, PayoutRow, "paid_at", "payout_id", now, skew)
+    platform = _platform(session, platform_id)
     merchants = resolve_merchants(session, platform.id, checked)
     new = _store_new(session, Payout, "payout_id", checked, result, lambda r: {
         "platform_id": platform.id, "payout_id": r.payout_id, "merchant_id": merchants[r.merchant_ref],

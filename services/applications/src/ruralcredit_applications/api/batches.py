@@ -74,6 +74,9 @@ def _ingest_once(
             seen = _replay(session, tenant, idem_key, digest)
             if seen is not None:
                 return seen
+            # Let go of the database while the rows are checked; a concurrent first use of the
+            # key is caught by the commit below.
+            session.commit()
         result = ingest_fn(session, caller, rows, now=utcnow(), skew=dt.timedelta(seconds=settings.clock_skew_seconds),
                            partitions=settings.topic_partitions)
         body = result.as_dict()

@@ -15,13 +15,14 @@ from ruralcredit_applications.api.batches import batch_doc, batch_endpoint
 from ruralcredit_applications.auth import Caller, PlatformCaller, SessionDep
 from ruralcredit_applications.domain.evidence import PlatformFlowRow
 from ruralcredit_applications.domain.sales import OrderRow, PayoutRow, RefundRow
-from ruralcredit_applications.orm import Merchant, Platform
+from ruralcredit_applications.orm import Merchant
 from ruralcredit_applications.schemas import BatchOut, MerchantIn, MerchantOut
+from ruralcredit_common.http import SessionReleasingRoute
 from ruralcredit_common.ids import new_id
 from ruralcredit_common.inputs import REF_PATTERN
 from ruralcredit_common.openapi import raises
 
-router = APIRouter(prefix="/v1", tags=["platforms"])
+router = APIRouter(prefix="/v1", tags=["platforms"], route_class=SessionReleasingRoute)
 
 MerchantRef = Annotated[str, Path(min_length=1, max_length=64, pattern=REF_PATTERN, examples=["shop-1024"],
                                   description="The platform's own reference for the merchant")]
@@ -67,8 +68,8 @@ def get_merchant(merchant_ref: MerchantRef, session: SessionDep, caller: Platfor
     return merchant_out(merchant)
 
 
-def _account_flows(session: Session, platform: Platform, rows: list[Any], **_: Any) -> ingest.BatchResult:
-    return evidence.platform_flows(session, platform.id, rows)
+def _account_flows(session: Session, platform_id: str, rows: list[Any], **_: Any) -> ingest.BatchResult:
+    return evidence.platform_flows(session, platform_id, rows)
 
 
 _ROWS_DOC = {
@@ -78,7 +79,7 @@ _ROWS_DOC = {
 
 def _for_platform(ingest_fn: Callable[..., ingest.BatchResult]) -> Callable[..., ingest.BatchResult]:
     def run(session: Session, caller: Caller, rows: list[Any], **kw: Any) -> ingest.BatchResult:
-        return ingest_fn(session, session.get(Platform, caller.platform_id), rows, **kw)
+        return ingest_fn(session, caller.platform, rows, **kw)
 
     return run
 

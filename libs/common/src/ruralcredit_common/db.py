@@ -107,18 +107,7 @@ def create_db_engine(url: str) -> Engine:
         # SQLite has one writer at a time. Threads of one process take turns on one connection
         # (a queue hands it over at once), instead of racing for the file lock and sleeping in
         # SQLite's busy handler, where throughput collapsed under concurrent requests.
-        engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
-            poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=120,
-        )
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
+        engine = _sqlite_engine(url, connections=1, pragmas=("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"))
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Connection) -> None:
@@ -128,6 +117,33 @@ def create_db_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def create_reader_engine(url: str) -> Engine | None:
+    """On a SQLite file, connections that only read: in WAL mode a reader sees the last commit
+    without waiting for the one writing connection, so checking an API key or finding the outbox
+    rows to publish does not queue behind the writes. None elsewhere: PostgreSQL's pool serves both."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return _sqlite_engine(url, connections=4, pragmas=("query_only=ON",))
+
+
+def _sqlite_engine(url: str, *, connections: int, pragmas: tuple[str, ...]) -> Engine:
+    # Autocommit at the driver: the transactions are the ones SQLAlchemy (or `_begin_immediate`) opens.
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+        poolclass=QueuePool, pool_size=connections, max_overflow=0, pool_timeout=120,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cur = dbapi_conn.cursor()
+        for pragma in pragmas:
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

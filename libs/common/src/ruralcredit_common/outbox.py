@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ruralcredit_common import metrics
@@ -55,6 +55,7 @@ class OutboxRelay:
         idle_wait: float = 0.2,
         keep_sent: dt.timedelta = dt.timedelta(days=1),
         topic_prefix: str = "",
+        read_engine: Engine | None = None,
     ) -> None:
         self.topic_prefix = topic_prefix
         self.service = service
@@ -67,6 +68,8 @@ class OutboxRelay:
         self._producer: Any = None
         self._wake = threading.Event()
         self.engine = factory.kw["bind"]
+        # Finding what to publish only reads: on SQLite it need not wait for the writer.
+        self.read_engine = read_engine or self.engine
         metrics.start_relay(service)
 
     def wake(self) -> None:
@@ -78,7 +81,7 @@ class OutboxRelay:
         table = self.row.__table__
         # Core on a plain connection: the relay runs after every commit, so its own overhead
         # is on every event's path.
-        with self.engine.begin() as conn:
+        with self.read_engine.begin() as conn:
             rows = conn.execute(
                 select(table.c.id, table.c.topic, table.c.key, table.c.value)
                 .where(table.c.sent_at.is_(None))
@@ -112,7 +115,7 @@ class OutboxRelay:
 
     def pending(self) -> int:
         """How many rows wait to be published."""
-        with self.factory() as session:
+        with Session(self.read_engine) as session:
             return session.scalar(
                 select(func.count()).select_from(self.row).where(self.row.sent_at.is_(None))
             ) or 0

@@ -64,6 +64,18 @@ class Runtime(Generic[S]):
     stop: threading.Event = field(default_factory=threading.Event)
     role: str = "all"
     failed: bool = False
+    # Read-only connections beside the one writer on SQLite (db.create_reader_engine); None elsewhere.
+    reader_engine: Engine | None = None
+    _reads: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def reads(self) -> sessionmaker[Session]:
+        """Sessions for work that only reads: they never wait for a writer on SQLite."""
+        if self.reader_engine is None:
+            return self.factory
+        if self._reads is None:
+            self._reads = db.session_factory(self.reader_engine)
+        return self._reads
 
     @classmethod
     def create(cls, *, name: str, settings: S, base: Any, **parts: Any) -> Runtime[S]:
@@ -72,12 +84,14 @@ class Runtime(Generic[S]):
 
         rc_logging.configure(name, settings.log_level)
         engine = db.create_db_engine(settings.database_url)
-        return cls(name=name, settings=settings, engine=engine, factory=db.session_factory(engine), base=base, **parts)
+        return cls(name=name, settings=settings, engine=engine, factory=db.session_factory(engine), base=base,
+                   reader_engine=db.create_reader_engine(settings.database_url), **parts)
 
     def __post_init__(self) -> None:
         self.relay = OutboxRelay(
             service=self.name,
             factory=self.factory,
+            read_engine=self.reader_engine,
             row_model=self.base.OutboxRow,
             producer_factory=lambda: make_producer(self.settings.kafka_bootstrap),
             topic_prefix=self.settings.topic_prefix,
@@ -154,6 +168,8 @@ class Runtime(Generic[S]):
             for t in threads:
                 t.join(timeout=30)
             self.engine.dispose()
+            if self.reader_engine is not None:
+                self.reader_engine.dispose()
             log.info("stopped")
         if self.failed:
             raise SystemExit(1)

@@ -72,9 +72,9 @@ def authenticate(request: Request, key: str | None = Security(api_key_header)) -
         raise HTTPException(401, "missing X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
     if same_key(key, request.app.state.runtime.settings.admin_api_key):
         return Caller(kind="admin")
-    # A session of its own, ended at once: the endpoint's work must not wait behind it (on
-    # SQLite a process has one connection).
-    with request.app.state.runtime.factory() as session:
+    # A read-only session of its own, ended at once: on SQLite it does not wait for the one
+    # writing connection, and the endpoint's work does not wait behind it.
+    with request.app.state.runtime.reads() as session:
         row = session.execute(
             select(ApiKey.id, ApiKey.platform_id, ApiKey.officer_id, Officer.institution_id, ApiKey.institution_id)
             .outerjoin(Officer, Officer.id == ApiKey.officer_id)

@@ -64,3 +64,51 @@ def run(
         "p50_ms": lat[len(lat) // 2] * 1000, "p90_ms": lat[int(len(lat) * 0.9)] * 1000,
         "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "max_ms": lat[-1] * 1000,
     }
+
+
+class Pool:
+    """Keep-alive connections for an open-loop client: a request waits for a free connection,
+    never for the previous request's answer (use inside one event loop)."""
+
+    def __init__(self, url: str, headers: dict[str, str], size: int) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.size = size
+        self.opened = 0
+        self.free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """POST a JSON body; returns the status and the response body."""
+        if self.free.empty() and self.opened < self.size:
+            self.opened += 1
+            try:
+                conn = await asyncio.open_connection(self.host, self.port)
+            except OSError:
+                self.opened -= 1
+                raise
+        else:
+            conn = await self.free.get()
+        reader, writer = conn
+        try:
+            writer.write((f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n{self.head}"
+                          f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            answer = await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError):
+            writer.close()
+            self.opened -= 1
+            raise
+        self.free.put_nowait(conn)
+        return int(head.split(b" ", 2)[1]), answer
+
+    async def close(self) -> None:
+        """Close the idle connections."""
+        while not self.free.empty():
+            _, writer = self.free.get_nowait()
+            writer.close()

@@ -7,8 +7,8 @@ Run: .venv/bin/python bench/closed_loop.py [--merchants 8000] [--per-month 2500]
 - The first model is the service's own: trained on the simulator's historical book of other
   merchants (`ruralcredit cashflow loan-book`, then `ruralcredit scoring train --book`), features from the cashflow service's code.
   The book is the 100,000 loans the PD model is built from: on 40,000 (about 300 defaults) the
-  calibration drawn from the outcomes strayed far enough from the true PD (A over-predicted by a
-  third, C and D under) for the largest grade to miss its interval.
+  calibration drawn from the outcomes strayed far enough from the true PD (A over-predicted by
+  30%, C and D under by a sixth) for the largest grade to miss its interval.
 - Each month a sample of the simulated merchants applies (term 30 to 120 days, amounts around
   what their recent sales could repay); the promoted model's PD and the policy decide (approve
   at PD <= the refer threshold with 90 days of history; the rest is referred or declined and not

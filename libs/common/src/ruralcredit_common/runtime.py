@@ -66,16 +66,8 @@ class Runtime(Generic[S]):
     failed: bool = False
     # Read-only connections beside the one writer on SQLite (db.create_reader_engine); None elsewhere.
     reader_engine: Engine | None = None
-    _reads: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
-
-    @property
-    def reads(self) -> sessionmaker[Session]:
-        """Sessions for work that only reads: they never wait for a writer on SQLite."""
-        if self.reader_engine is None:
-            return self.factory
-        if self._reads is None:
-            self._reads = db.session_factory(self.reader_engine)
-        return self._reads
+    # Sessions for work that only reads: on SQLite they never wait for the writer.
+    reads: sessionmaker[Session] = field(init=False)
 
     @classmethod
     def create(cls, *, name: str, settings: S, base: Any, **parts: Any) -> Runtime[S]:
@@ -88,6 +80,7 @@ class Runtime(Generic[S]):
                    reader_engine=db.create_reader_engine(settings.database_url), **parts)
 
     def __post_init__(self) -> None:
+        self.reads = db.session_factory(self.reader_engine) if self.reader_engine is not None else self.factory
         self.relay = OutboxRelay(
             service=self.name,
             factory=self.factory,

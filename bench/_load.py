@@ -7,6 +7,18 @@ import asyncio
 import time
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes]:
+    """Send one request on a keep-alive connection; its status and body."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    return int(head.split(b" ", 2)[1]), await reader.readexactly(length)
+
+
 async def _connection(
     host: str, port: int, requests: list[bytes], first: int, stop_at: float, latencies: list[float], errors: list[int]
 ) -> None:
@@ -17,15 +29,7 @@ async def _connection(
             request = requests[i % len(requests)]
             i += 1
             t0 = time.perf_counter()
-            writer.write(request)
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            status = int(head.split(b" ", 2)[1])
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
+            status, _ = await _exchange(reader, writer, request)
             latencies.append(time.perf_counter() - t0)
             if status != 200:
                 errors.append(status)
@@ -90,22 +94,16 @@ class Pool:
         else:
             conn = await self.free.get()
         reader, writer = conn
+        request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n{self.head}"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
         try:
-            writer.write((f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n{self.head}"
-                          f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            answer = await reader.readexactly(length)
+            answer = await _exchange(reader, writer, request)
         except (OSError, asyncio.IncompleteReadError):
             writer.close()
             self.opened -= 1
             raise
         self.free.put_nowait(conn)
-        return int(head.split(b" ", 2)[1]), answer
+        return answer
 
     async def close(self) -> None:
         """Close the idle connections."""

@@ -72,9 +72,19 @@ def _own_application(session: SessionDep, application_id: str, caller: OfficerCa
 
 
 def _out(session: SessionDep, app: Application, *, just_submitted: bool = False) -> ApplicationOut:
+    decision: Decision | None = None
+    over: Override | None = None
     # A new application has neither yet: reading them would take the database again after the commit.
-    decision = None if just_submitted else session.get(Decision, app.id)
-    over = None if just_submitted else session.get(Override, app.id)
+    if not just_submitted:
+        # Status, decision and override in one statement, so from one snapshot: read one by one,
+        # on PostgreSQL a decision committed in between was shown beside the status before it.
+        app, decision, over = session.execute(
+            select(Application, Decision, Override)
+            .outerjoin(Decision, Decision.application_id == Application.id)
+            .outerjoin(Override, Override.application_id == Application.id)
+            .where(Application.id == app.id)
+            .execution_options(populate_existing=True)
+        ).one()
     return ApplicationOut(
         id=app.id, merchant_id=app.merchant_id, institution_id=app.institution_id, officer_id=app.officer_id,
         amount=app.amount, term_days=app.term_days, purpose=app.purpose, status=app.status, grade=app.grade,

@@ -98,8 +98,9 @@ class Suite:
         self.sessions = {name: session_factory(e) for name, e in self.engines.items()}
 
     def stop(self) -> None:
-        """Ctrl-C the launcher, which stops the services and the broker."""
-        self.proc.send_signal(signal.SIGINT)
+        """Stop the launcher, which stops the services and the broker. SIGTERM rather than Ctrl-C's
+        SIGINT: a bench started in the background by a shell inherits SIGINT ignored."""
+        self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=120)
         except subprocess.TimeoutExpired:

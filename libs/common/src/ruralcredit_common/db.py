@@ -29,6 +29,7 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from ruralcredit_common.errors import StartupError
+from ruralcredit_common.writer_turn import take_turns
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -110,6 +111,9 @@ def create_db_engine(url: str) -> Engine:
         # (a queue hands it over at once), instead of racing for the file lock and sleeping in
         # SQLite's busy handler, where throughput collapsed under concurrent requests.
         engine = _sqlite_engine(url, connections=1, pragmas=("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"))
+        if parsed.database and parsed.database != ":memory:":
+            # And processes on the same file take turns through a lock file, woken by the kernel.
+            take_turns(engine, Path(parsed.database))
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Connection) -> None:

@@ -64,3 +64,9 @@ def test_prepare_never_trains_a_missing_model(tmp_path):
 def test_invalid_setting(name, value, field):
     line = _one_line(_start("ruralcredit_applications", {name: value}))
     assert line.startswith(f"error: bad setting {field}")
+
+
+def test_an_unknown_role_among_several_is_refused_with_the_usage_line():
+    done = _start("ruralcredit_cashflow", {}, "consumer,relays")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("usage:") and "[,role…]" in done.stderr

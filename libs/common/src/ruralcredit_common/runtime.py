@@ -133,25 +133,27 @@ class Runtime(Generic[S]):
             self.prepare_hook(self)
 
     def run(self, role: str = "all") -> None:
-        """Run one role (or all of them) until SIGTERM or Ctrl-C; then finish what is in hand."""
+        """Run one role, several joined by commas ("consumer,relay"), or all of them, until SIGTERM
+        or Ctrl-C; then finish what is in hand."""
         self.role = role
-        self.check_startup(need_broker=role != "api")
+        roles = set(split_roles(role))
+        self.check_startup(need_broker=roles != {"api"})
         if self.start_hook is not None:
             self.start_hook(self)
         threads = []
-        if role in ("all", "relay"):
+        if "relay" in roles:
             threads.append(threading.Thread(target=self._guard, args=(self.relay.run,), name="relay"))
-        if role in ("all", "consumer") and self.handler is not None:
+        if "consumer" in roles and self.handler is not None:
             threads.append(threading.Thread(target=self._guard, args=(self.consumer().run,), name="consumer"))
-        threads += [threading.Thread(target=self._every, args=job[:3], name=job[0]) for job in self._jobs() if role in job[3]]
-        if role in ("consumer", "relay") and self.settings.metrics_port:
+        threads += [threading.Thread(target=self._every, args=job[:3], name=job[0]) for job in self._jobs() if roles & set(job[3])]
+        if "api" not in roles and self.settings.metrics_port:
             from prometheus_client import start_http_server
 
             start_http_server(self.settings.metrics_port, addr=self.settings.http_host)
         for t in threads:
             t.start()
         try:
-            if role in ("all", "api"):
+            if "api" in roles:
                 self._serve_http()
             else:
                 with stop_on_signals(self.stop):
@@ -265,12 +267,18 @@ def stop_on_signals(stop: threading.Event, handler: Callable[..., None] | None =
             signal.signal(s, h)
 
 
+def split_roles(role: str) -> tuple[str, ...]:
+    """The roles one process runs: "all" is the API, the relay and the consumer."""
+    parts = tuple(role.split(","))
+    return ("api", "relay", "consumer") if "all" in parts else parts
+
+
 def service_main(build: Callable[[], Runtime[Any]], argv: list[str] | None = None) -> None:
     """`python -m <service> [migrate|prepare|all|api|consumer|relay]`: one line on a start-up error."""
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else "all"
-    if command not in (*ROLES, "migrate", "prepare"):
-        print(f"usage: {sys.argv[0]} [migrate|prepare|{'|'.join(ROLES)}]", file=sys.stderr)
+    if command not in ("migrate", "prepare") and not set(command.split(",")) <= set(ROLES):
+        print(f"usage: {sys.argv[0]} [migrate|prepare|{'|'.join(ROLES)}[,role…]]", file=sys.stderr)
         raise SystemExit(2)
     try:
         runtime = build()

@@ -29,6 +29,10 @@ class ServiceSpec:
     name: str
     module: str
     port: int
+    # The processes the service runs as, by role: the first serves the API. Applications keeps its
+    # decisions consumer apart from its API: in one process both wait on one interpreter lock,
+    # and at the peak each decision queued behind the API's work for more than half a second.
+    processes: tuple[str, ...] = ("all",)
 
     @property
     def env_prefix(self) -> str:
@@ -45,7 +49,7 @@ class ServiceSpec:
 BOOTSTRAP_LOANS = 20000
 
 SERVICES = (
-    ServiceSpec("applications", "ruralcredit_applications", 8001),
+    ServiceSpec("applications", "ruralcredit_applications", 8001, processes=("api,relay", "consumer")),
     ServiceSpec("cashflow", "ruralcredit_cashflow", 8002),
     ServiceSpec("scoring", "ruralcredit_scoring", 8003),
 )
@@ -118,8 +122,9 @@ def up(
 ) -> None:
     """Run the suite until Ctrl-C.
 
-    Each service runs one process with its API, outbox relay and a consumer, plus `consumers - 1`
-    consumer-only processes in the same consumer group, which share the topics' partitions.
+    Each service runs its API, outbox relay and a consumer, in the processes its spec names (one
+    for cashflow and scoring, two for applications), plus `consumers - 1` consumer-only processes
+    in the same consumer group, which share the topics' partitions.
     """
     if not 1 <= consumers <= partitions:
         raise StartupError(f"--consumers must be between 1 and the {partitions} partitions")
@@ -140,10 +145,17 @@ def up(
             _run([sys.executable, "-m", spec.module, "prepare"], envs[spec.name], f"preparing {spec.name}")
         for spec in services:
             log = open(var / f"{spec.name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-            procs.append(subprocess.Popen([sys.executable, "-m", spec.module, "all"], env=envs[spec.name], stdout=log, stderr=log))
+            procs.append(subprocess.Popen([sys.executable, "-m", spec.module, spec.processes[0]], env=envs[spec.name], stdout=log, stderr=log))
         for spec, proc in zip(services, procs, strict=True):
             wait_ready(spec.url, proc)
             print(f"  {spec.name:<12} ready at {spec.url}   docs: {spec.url}/docs", flush=True)
+        for i, spec in enumerate(services):
+            for role in spec.processes[1:]:
+                metrics_port = port_base + 4 + i
+                log = open(var / f"{spec.name}-{role.replace(',', '-')}.log", "ab")  # noqa: SIM115 - lives as long as the child
+                procs.append(subprocess.Popen([sys.executable, "-m", spec.module, role],
+                                              env=consumer_env(envs[spec.name], spec, metrics_port), stdout=log, stderr=log))
+                print(f"  {spec.name:<12} {role} started, metrics at http://127.0.0.1:{metrics_port}/metrics", flush=True)
         for k in range(1, consumers):
             for i, spec in enumerate(services):
                 metrics_port = port_base + 10 * k + i + 1

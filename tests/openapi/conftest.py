@@ -13,7 +13,7 @@ import pytest
 from ruralcredit_common.settings import ServiceSettings
 from ruralcredit_dev.demo import sales_rows
 from tests.support import wait_for
-from tests.support.suite import Suite, start_suite, stop_suite, train_registry
+from tests.support.suite import Suite, start_suite, stop_suite
 
 
 @dataclass
@@ -69,11 +69,11 @@ def seed(suite: Suite) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def seeded(broker, database_url_factory, tmp_path_factory) -> Iterator[Seeded]:
-    """The running suite with its tenants seeded."""
+def seeded(broker, database_url_factory, model_registry, tmp_path_factory) -> Iterator[Seeded]:
+    """The running suite with its tenants seeded, serving the session's model (the scoring
+    service only reads its registry, so the fuzzing cannot change it for the other tests)."""
     var = tmp_path_factory.mktemp("var")
-    registry = train_registry(tmp_path_factory.mktemp("models"))
-    running, procs = start_suite(broker, database_url_factory, registry, var)
+    running, procs = start_suite(broker, database_url_factory, model_registry, var)
     try:
         yield seed(running)
     finally:

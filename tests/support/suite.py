@@ -120,8 +120,13 @@ def start_suite(
         env["CASHFLOW_FORECAST_MODEL_PATH"] = env["SCORING_FORECAST_MODEL_PATH"] = ""
         env.update(extra_env or {})
         envs[spec.name] = env
-    for spec in specs:
-        subprocess.run([sys.executable, "-m", spec.module, "prepare"], env=envs[spec.name], check=True, capture_output=True)
+    # Each service prepares only its own database: the three go side by side.
+    preparing = {spec.name: subprocess.Popen([sys.executable, "-m", spec.module, "prepare"], env=envs[spec.name],
+                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for spec in specs}
+    outputs = {name: proc.communicate()[0] for name, proc in preparing.items()}
+    for name, proc in preparing.items():
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, proc.args, outputs[name])
     suite = Suite({s.name: s.url for s in specs}, envs, dbs, prefix, bootstrap=broker.bootstrap, var=var,
                   modules={s.name: s.module for s in specs})
     for spec in specs:

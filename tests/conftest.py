@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ruralcredit_dev.broker import LocalBroker
+
+if TYPE_CHECKING:
+    from tests.support.suite import Suite
+
+# The tests that share one started suite (see `running_suite`), and how to stop it after the last of them.
+_SHARED = "running_suite"
+_STOP_AFTER = pytest.StashKey[tuple[str, Callable[[], None]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,3 +87,30 @@ def model_registry(tmp_path_factory: pytest.TempPathFactory):
 def topic_prefix() -> str:
     """A prefix that gives each test its own topics on the shared broker."""
     return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="session")
+def running_suite(request: pytest.FixtureRequest, broker: LocalBroker, database_url_factory: Callable[[str], str],
+                  model_registry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """The three services as one `all` process each, started once for the tests that use them as
+    their clients do, each with tenants and sellers of its own (tests/e2e and the Prometheus test).
+    Only test_loan_outcomes disburses loans: it counts the suite's loans. The suite stops after
+    the last test that uses it: idle, its processes still take about half a core."""
+    from tests.support.suite import start_suite, stop_suite
+
+    suite, procs = start_suite(broker, database_url_factory, model_registry, tmp_path_factory.mktemp("var"))
+    users = [item.nodeid for item in request.session.items if _SHARED in getattr(item, "fixturenames", ())]
+    if users:
+        request.config.stash[_STOP_AFTER] = (users[-1], lambda: stop_suite(procs))
+    try:
+        yield suite
+    finally:
+        stop_suite(procs)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    yield
+    last, stop = item.config.stash.get(_STOP_AFTER, ("", None))
+    if stop is not None and item.nodeid == last:
+        stop()

@@ -16,7 +16,6 @@ import yaml
 
 from tests.deploy.conftest import ALERTMANAGER_CONFIG, ALERTS, DASHBOARD, free_port, tool
 from tests.support import wait_for
-from tests.support.suite import start_suite, stop_suite
 
 pytestmark = pytest.mark.slow
 
@@ -59,20 +58,15 @@ def _start(args: list[str], log: Path, ready_url: str) -> subprocess.Popen[bytes
 
 
 @pytest.fixture(scope="module")
-def running(broker, database_url_factory, model_registry, tmp_path_factory):
-    """The suite (as tests/e2e starts it) with one decided application."""
+def running(running_suite):
+    """The suite tests/e2e uses, with one decided application."""
     from ruralcredit_dev import demo
 
-    var = tmp_path_factory.mktemp("var")
-    suite, procs = start_suite(broker, database_url_factory, model_registry, var)
-    try:
-        keys = var / "demo-keys.json"
-        demo.seed(suite.urls["applications"], suite.admin_key, keys)
-        app = demo.run(suite.urls["applications"], keys)
-        assert app["decision"], app
-        yield suite
-    finally:
-        stop_suite(procs)
+    keys = running_suite.var / "demo-keys.json"
+    demo.seed(running_suite.urls["applications"], running_suite.admin_key, keys)
+    app = demo.run(running_suite.urls["applications"], keys)
+    assert app["decision"], app
+    return running_suite
 
 
 @pytest.fixture(scope="module")

@@ -79,9 +79,8 @@ def submit(session: Session, *, officer_id: str, institution_id: str, merchant_i
         id=new_id("app"), merchant_id=merchant_id, institution_id=institution_id, officer_id=officer_id,
         amount=amount, term_days=term_days, purpose=purpose, status=lifecycle.SUBMITTED, created_at=now, updated_at=now,
     )
-    # Not flushed until the commit: the application is inserted once, already forecasting,
-    # rather than inserted and then updated (the unit of work orders the rows by foreign key).
     session.add(app)
+    session.flush()
     audit(session, app, officer_id, "submitted", {"amount": str(amount), "term_days": term_days, "purpose": purpose, "consent_id": consent.id})
     payload = applications_v1.ApplicationSubmitted(
         application_id=app.id, merchant_id=merchant_id, institution_id=institution_id,

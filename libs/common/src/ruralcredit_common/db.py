@@ -112,7 +112,7 @@ def create_db_engine(url: str) -> Engine:
         # SQLite's busy handler, where throughput collapsed under concurrent requests.
         engine = _sqlite_engine(url, connections=1, pragmas=("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"))
         if parsed.database and parsed.database != ":memory:":
-            # And processes on the same file take turns through a lock file, woken by the kernel.
+            # And processes on the same file take turns through a lock file (writer_turn.py).
             take_turns(engine, Path(parsed.database))
 
         @event.listens_for(engine, "begin")

@@ -105,15 +105,16 @@ def create_db_engine(url: str) -> Engine:
     """An engine tuned for the backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        file = _sqlite_file(url)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
         # SQLite has one writer at a time. Threads of one process take turns on one connection
         # (a queue hands it over at once), instead of racing for the file lock and sleeping in
         # SQLite's busy handler, where throughput collapsed under concurrent requests.
         engine = _sqlite_engine(url, connections=1, pragmas=("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"))
-        if parsed.database and parsed.database != ":memory:":
+        if file is not None:
             # And processes on the same file take turns through a lock file (writer_turn.py).
-            take_turns(engine, Path(parsed.database))
+            take_turns(engine, file)
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Connection) -> None:
@@ -129,10 +130,17 @@ def create_reader_engine(url: str) -> Engine | None:
     """On a SQLite file, connections that only read: in WAL mode a reader sees the last commit
     without waiting for the one writing connection, so checking an API key or finding the outbox
     rows to publish does not queue behind the writes. None elsewhere: PostgreSQL's pool serves both."""
+    if _sqlite_file(url) is None:
+        return None
+    return _sqlite_engine(url, connections=4, pragmas=("query_only=ON",))
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another backend or a database in memory."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
-    return _sqlite_engine(url, connections=4, pragmas=("query_only=ON",))
+    return Path(parsed.database)
 
 
 def _sqlite_engine(url: str, *, connections: int, pragmas: tuple[str, ...]) -> Engine:

@@ -144,24 +144,20 @@ def up(
                 ensure_scoring_model(envs[spec.name], var)
             _run([sys.executable, "-m", spec.module, "prepare"], envs[spec.name], f"preparing {spec.name}")
         for spec in services:
-            log = open(var / f"{spec.name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-            procs.append(subprocess.Popen([sys.executable, "-m", spec.module, spec.processes[0]], env=envs[spec.name], stdout=log, stderr=log))
+            procs.append(_start(spec, spec.processes[0], envs[spec.name], var / f"{spec.name}.log"))
         for spec, proc in zip(services, procs, strict=True):
             wait_ready(spec.url, proc)
             print(f"  {spec.name:<12} ready at {spec.url}   docs: {spec.url}/docs", flush=True)
         for i, spec in enumerate(services):
             for role in spec.processes[1:]:
                 metrics_port = port_base + 4 + i
-                log = open(var / f"{spec.name}-{role.replace(',', '-')}.log", "ab")  # noqa: SIM115 - lives as long as the child
-                procs.append(subprocess.Popen([sys.executable, "-m", spec.module, role],
-                                              env=consumer_env(envs[spec.name], spec, metrics_port), stdout=log, stderr=log))
+                procs.append(_start(spec, role, consumer_env(envs[spec.name], spec, metrics_port),
+                                    var / f"{spec.name}-{role.replace(',', '-')}.log"))
                 print(f"  {spec.name:<12} {role} started, metrics at http://127.0.0.1:{metrics_port}/metrics", flush=True)
         for k in range(1, consumers):
             for i, spec in enumerate(services):
                 metrics_port = port_base + 10 * k + i + 1
-                log = open(var / f"{spec.name}-consumer{k}.log", "ab")  # noqa: SIM115 - lives as long as the child
-                procs.append(subprocess.Popen([sys.executable, "-m", spec.module, "consumer"],
-                                              env=consumer_env(envs[spec.name], spec, metrics_port), stdout=log, stderr=log))
+                procs.append(_start(spec, "consumer", consumer_env(envs[spec.name], spec, metrics_port), var / f"{spec.name}-consumer{k}.log"))
                 print(f"  {spec.name:<12} consumer {k + 1} started, metrics at http://127.0.0.1:{metrics_port}/metrics", flush=True)
         if seed_demo:
             from ruralcredit_dev.demo import seed
@@ -184,6 +180,12 @@ def up(
                 proc.kill()
         broker.stop()
         print("stopped.", flush=True)
+
+
+def _start(spec: ServiceSpec, role: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """One process of a service in the given role(s), its output appended to its log."""
+    log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the child
+    return subprocess.Popen([sys.executable, "-m", spec.module, role], env=env, stdout=log, stderr=log)
 
 
 def _wait_forever(procs: list[subprocess.Popen[bytes]]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.suite import ADMIN_KEY, Suite, start_suite, stop_suite
+from tests.support.suite import ADMIN_KEY, Suite
 
-__all__ = ["ADMIN_KEY", "Suite", "start_suite", "stop_suite", "suite"]
+__all__ = ["ADMIN_KEY", "Suite", "suite"]
 
 
 @pytest.fixture(scope="package")
